@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ipcdump's kernel half: signal, pipe/FIFO and process-lifecycle collectors.
+ *
+ * Hooks are BTF tracepoints only (tp_btf), so this works on kernels without kprobes and with
+ * fentry refused, and needs no tracefs. Configuration is `const volatile` globals set by user
+ * space before load (bcc libbpf-tools style); disabled collectors are simply not loaded.
+ *
+ * Records go to one ring buffer so process lifecycle and IPC events stay in order.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#define LOST_SLOTS IPC_TYPE_MAX
+#include "ipcdump.h"
+#include "ringbuf.h"
+#include "fdfile.h"
+#include "syscall_nr.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- configuration (set before load) ---- */
+const volatile __u32 self_tgid = 0;      /* our own process: never reported (no feedback loops) */
+const volatile __u32 byte_cap = 0;       /* 0 = do not capture bytes; else max bytes per event */
+const volatile bool filter_any_on = false; /* -p: src or dst in filter_any */
+const volatile bool filter_src_on = false; /* -s */
+const volatile bool filter_dst_on = false; /* -d */
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_any SEC(".maps"), filter_src SEC(".maps"), filter_dst SEC(".maps");
+
+/* Per-pipe queue of pending writes, so a read is attributed to the process whose bytes it
+ * actually returns (pipes are FIFO byte queues), not merely to the last writer. Each entry
+ * holds the bytes of one write that are still unread. Key: struct pipe_inode_info pointer;
+ * `ino` guards against the pointer being reused by a new pipe. */
+#define WQ_LEN 16
+struct wq_entry {
+	__s32 tgid; /* -1: bytes already in the pipe when we first saw it */
+	__s32 tid;
+	__u64 bytes;
+	char comm[TASK_COMM_LEN];
+};
+struct pipe_state {
+	__u64 ino;
+	__u32 head;
+	__u32 tail;
+	struct wq_entry q[WQ_LEN];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pipe_state);
+} pipes SEC(".maps");
+
+/* A pipe syscall in flight on one thread (sys_enter -> sys_exit). */
+/* splice/tee between two pipes is both a read and a write, hence the two halves. */
+enum { BUF_NONE = 0, BUF_PLAIN = 1, BUF_IOV = 2 };
+struct inflight {
+	__u8 has_read;
+	__u8 has_write;
+	__u8 buf_kind;
+	__u8 consume;   /* tee reads do not remove data from the pipe */
+	__u8 fifo;      /* scratch result of fd_pipe() */
+	__u8 pad[3];
+	__u32 nr;
+	__u64 ino;      /* scratch result of fd_pipe() */
+	/* read half */
+	__u64 rpipe;
+	__u64 rino;
+	__u64 buf;      /* user buffer or iovec array */
+	__u64 iovcnt;
+	__u8 rfifo;
+	__u8 pad2;
+	__u16 name_len;
+	char name[PIPE_NAME_LEN];
+	/* write half */
+	__u64 wpipe;
+	__u64 wino;
+	__u64 requested; /* bytes the writer asked to write */
+	__u32 slot;      /* queue slot used */
+	__u32 slot_head; /* head value when the slot was taken (detects overwrite) */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* Scratch space: records are larger than the 512-byte BPF stack. */
+struct scratch {
+	struct ipc_rec ev;
+	struct inflight ctx;
+	struct data_rec data;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_seq SEC(".maps");
+
+/* Keep the record structs in the object's BTF for the layout generator. */
+struct rec_hdr *unused_rec_hdr __attribute__((unused));
+struct proc_rec *unused_proc_rec __attribute__((unused));
+enum rec_kind *unused_rec_kind __attribute__((unused));
+enum ipc_type *unused_ipc_type __attribute__((unused));
+enum ipc_flags *unused_ipc_flags __attribute__((unused));
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* Unique event id: per-CPU sequence in the high bits, CPU in the low byte. */
+static __always_inline __u64 next_event_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&event_seq, &zero);
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return (*seq << 8) | (bpf_get_smp_processor_id() & 0xff);
+}
+
+static __always_inline bool in_set(void *map, __s32 pid)
+{
+	if (pid <= 0)
+		return false; /* unknown endpoints never match a pid filter */
+	__u32 k = pid;
+	return bpf_map_lookup_elem(map, &k) != NULL;
+}
+
+/* -p: OR of src/dst; -s, -d: each must hold. Classes combine with AND. */
+static __always_inline bool pid_filter_pass(__s32 src, __s32 dst)
+{
+	if ((__u32)src == self_tgid || (__u32)dst == self_tgid)
+		return false;
+	if (filter_src_on && !in_set(&filter_src, src))
+		return false;
+	if (filter_dst_on && !in_set(&filter_dst, dst))
+		return false;
+	if (filter_any_on && !in_set(&filter_any, src) && !in_set(&filter_any, dst))
+		return false;
+	return true;
+}
+
+static __always_inline void fill_hdr(struct rec_hdr *h, __u16 kind, __u16 type)
+{
+	h->kind = kind;
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 ipc_rec_size(struct ipc_rec *ev)
+{
+	__u64 n = ev->name_len;
+	if (n > PIPE_NAME_LEN)
+		n = PIPE_NAME_LEN;
+	return offsetof(struct ipc_rec, name) + n;
+}
+
+/* =====================================================================================
+ * signal: tp_btf/signal_generate fires when a signal is queued to a task.
+ * Kept when result == TRACE_SIGNAL_DELIVERED (0) and the signal was sent by a process
+ * (SI_USER 0, SI_QUEUE -1, SI_TKILL -6), matching the original tool (reference §2.1).
+ * ===================================================================================== */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	if (result != 0)
+		return 0;
+	int code;
+	if ((unsigned long)info == 0) /* SEND_SIG_NOINFO: a user signal without info */
+		code = 0;
+	else if ((unsigned long)info == 1) /* SEND_SIG_PRIV: from the kernel */
+		return 0;
+	else
+		code = BPF_CORE_READ(info, si_code);
+	if (code != 0 && code != -1 && code != -6)
+		return 0;
+
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__s32 src = pid_tgid >> 32;
+	__s32 dst = BPF_CORE_READ(task, tgid);
+	if (!pid_filter_pass(src, dst))
+		return 0;
+
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct ipc_rec *ev = &s->ev;
+	fill_hdr(&ev->h, REC_IPC, IPC_SIGNAL);
+	ev->id = next_event_id();
+	ev->src_pid = src;
+	ev->src_tid = (__u32)pid_tgid;
+	ev->dst_pid = dst;
+	ev->dst_tid = BPF_CORE_READ(task, pid);
+	bpf_get_current_comm(ev->src_comm, sizeof(ev->src_comm));
+	BPF_CORE_READ_STR_INTO(&ev->dst_comm, task, comm);
+	ev->count = 0;
+	ev->data_len = 0;
+	ev->flags = 0;
+	ev->inode = 0;
+	ev->sig = sig;
+	ev->sig_code = code;
+	ev->syscall = (__u32)-1;
+	ev->name_len = 0;
+	output_batched(ev, ipc_rec_size(ev), IPC_SIGNAL);
+	return 0;
+}
+
+/* =====================================================================================
+ * pipe / FIFO: syscall level. Writes push onto the pipe's queue at sys_enter (before the
+ * data can reach a reader), reads pop at sys_exit once the byte count is known.
+ * ===================================================================================== */
+
+/* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
+static __always_inline __u64 fd_pipe(int fd, struct inflight *c)
+{
+	struct file *f = fd_to_file(fd);
+	if (!f)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	if ((mode & S_IFMT_) != S_IFIFO_)
+		return 0;
+	c->ino = BPF_CORE_READ(inode, i_ino);
+	c->fifo = BPF_CORE_READ(inode, i_sb, s_magic) != PIPEFS_MAGIC_;
+	c->name_len = 0;
+	if (c->fifo) {
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(c->name, sizeof(c->name), name);
+		if (n > 1)
+			c->name_len = n - 1;
+	}
+	return (__u64)BPF_CORE_READ(f, private_data);
+}
+
+static __always_inline struct pipe_state *pipe_state_get(__u64 pipe, __u64 ino)
+{
+	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	if (ps && ps->ino == ino)
+		return ps;
+	/* First sight (or a reused pointer): start a fresh queue. Whatever is already in the
+	 * pipe was written before we could see it; account it to an unknown writer so it is
+	 * not mistaken for the next write's bytes. */
+	struct pipe_inode_info *pi = (struct pipe_inode_info *)pipe;
+	__u32 head = BPF_CORE_READ(pi, head);
+	__u32 tail = BPF_CORE_READ(pi, tail);
+	__u32 ring = BPF_CORE_READ(pi, ring_size);
+	struct pipe_buffer *bufs = BPF_CORE_READ(pi, bufs);
+	__u64 pending = 0;
+	for (int i = 0; i < 16; i++) {
+		if (tail + i == head || !ring)
+			break;
+		struct pipe_buffer *b = &bufs[(tail + i) & (ring - 1)];
+		pending += BPF_CORE_READ(b, len);
+	}
+	struct scratch *s = get_scratch();
+	if (!s)
+		return NULL;
+	/* Build the initial state in scratch (it is too big for the stack). */
+	struct pipe_state *init = (struct pipe_state *)&s->data.data;
+	__builtin_memset(init, 0, sizeof(*init));
+	init->ino = ino;
+	if (pending) {
+		init->q[0].tgid = -1;
+		init->q[0].tid = -1;
+		init->q[0].bytes = pending;
+		init->head = 1;
+	}
+	bpf_map_update_elem(&pipes, &pipe, init, BPF_ANY);
+	return bpf_map_lookup_elem(&pipes, &pipe);
+}
+
+static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
+{
+	__u64 total = 0;
+	for (int i = 0; i < 64; i++) {
+		if (i >= cnt)
+			break;
+		struct iovec v;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(struct iovec))))
+			break;
+		total += v.iov_len;
+	}
+	return total;
+}
+
+/* A write-like syscall on a pipe: reserve a queue slot for its bytes. */
+static __always_inline void pipe_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
+					     __u64 pipe, __u64 requested)
+{
+	if (!requested)
+		return;
+	struct pipe_state *ps = pipe_state_get(pipe, c->ino);
+	if (!ps)
+		return;
+	__u32 head = ps->head;
+	if (head - ps->tail >= WQ_LEN)
+		ps->tail = head - WQ_LEN + 1; /* full: forget the oldest write */
+	__u32 slot = head & (WQ_LEN - 1);
+	struct wq_entry *e = &ps->q[slot];
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->bytes = requested;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	ps->head = head + 1;
+
+	c->has_write = 1;
+	c->nr = nr;
+	c->wpipe = pipe;
+	c->wino = c->ino;
+	c->requested = requested;
+	c->slot = slot;
+	c->slot_head = head;
+}
+
+static __always_inline void pipe_read_enter(__u64 pid_tgid, __u32 nr, struct inflight *c, __u64 pipe,
+					    __u8 buf_kind, __u64 buf, __u64 iovcnt, bool consume)
+{
+	/* Cheap early exit: the reader is the destination. */
+	__s32 me = pid_tgid >> 32;
+	if ((__u32)me == self_tgid)
+		return;
+	if (filter_dst_on && !in_set(&filter_dst, me))
+		return;
+	if (!pipe_state_get(pipe, c->ino))
+		return;
+	c->has_read = 1;
+	c->nr = nr;
+	c->rpipe = pipe;
+	c->rino = c->ino;
+	c->rfifo = c->fifo;
+	c->buf_kind = buf_kind;
+	c->buf = buf;
+	c->iovcnt = iovcnt;
+	c->consume = consume;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	int in_fd = -1, out_fd = -1;
+	__u8 buf_kind = BUF_NONE;
+	__u64 buf = 0, cnt = 0, wlen = 0;
+	bool consume = true;
+
+	/* Decode only the syscalls that move data through pipes; everything else returns here. */
+	switch (id) {
+	case NR_read:
+		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		buf_kind = BUF_PLAIN;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case NR_readv:
+	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
+		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		buf_kind = BUF_IOV;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case NR_write:
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case NR_writev:
+	case NR_pwritev2:
+	case NR_vmsplice: /* vmsplice(fd, iov, n): into a pipe opened for writing */
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
+	case NR_tee:    /* tee(fd_in, fd_out, len, flags) */
+		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		if (id == NR_splice) {
+			out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		} else {
+			out_fd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+			wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			consume = false;
+		}
+		break;
+	case NR_sendfile: /* sendfile(out_fd, in_fd, offset, count): a pipe can be the target */
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		wlen = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		break;
+	default:
+		return 0;
+	}
+
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct inflight *c = &s->ctx;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	c->buf_kind = BUF_NONE;
+	c->has_read = 0;
+	c->has_write = 0;
+
+	if (out_fd >= 0) {
+		__u64 pipe = fd_pipe(out_fd, c);
+		if (pipe) {
+			if (buf_kind == BUF_NONE && buf && cnt)
+				wlen = iov_total(buf, cnt); /* writev/vmsplice */
+			pipe_write_enter(pid_tgid, id, c, pipe, wlen);
+		}
+	}
+	if (in_fd >= 0) {
+		__u64 pipe = fd_pipe(in_fd, c);
+		if (pipe) {
+			if (id == NR_vmsplice) /* vmsplice on a read end copies pipe data out */
+				buf_kind = BUF_IOV;
+			pipe_read_enter(pid_tgid, id, c, pipe, buf_kind, buf, cnt, consume);
+		}
+	}
+	if (c->has_read || c->has_write)
+		bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_ANY);
+	return 0;
+}
+
+/* Copy up to `total` bytes of the user buffer(s) as REC_DATA records. Returns bytes sent. */
+static __always_inline __u32 emit_user_bytes(struct scratch *s, __u64 id, __u16 type, __u8 kind,
+					     __u64 buf, __u64 iovcnt, __u32 total)
+{
+	struct data_rec *d = &s->data;
+	__u32 off = 0;
+	__u64 seg_base = kind == BUF_PLAIN ? buf : 0;
+	__u64 seg_len = kind == BUF_PLAIN ? total : 0;
+	__u64 seg_off = 0;
+	__u32 iov_i = 0;
+
+	for (int i = 0; i < MAX_DATA_CHUNKS + 8; i++) {
+		if (off >= total)
+			break;
+		if (seg_off >= seg_len) {
+			if (kind != BUF_IOV || iov_i >= iovcnt)
+				break;
+			struct iovec v;
+			if (bpf_probe_read_user(&v, sizeof(v),
+						(void *)(buf + iov_i * sizeof(struct iovec))))
+				break;
+			iov_i++;
+			seg_base = (__u64)v.iov_base;
+			seg_len = v.iov_len;
+			seg_off = 0;
+			continue;
+		}
+		__u64 n = seg_len - seg_off;
+		if (n > total - off)
+			n = total - off;
+		if (n > DATA_CHUNK)
+			n = DATA_CHUNK;
+		n &= (DATA_CHUNK * 2 - 1);
+		if (n > DATA_CHUNK)
+			break;
+		if (bpf_probe_read_user(d->data, n, (void *)(seg_base + seg_off)))
+			break;
+		fill_hdr(&d->h, REC_DATA, type);
+		d->id = id;
+		d->offset = off;
+		d->len = n;
+		if (output_batched(d, offsetof(struct data_rec, data) + n, type))
+			break;
+		off += n;
+		seg_off += n;
+	}
+	return off;
+}
+
+/* Attribute `n` bytes just read from the pipe to the writes that queued them. */
+static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool consume,
+					 struct ipc_rec *ev)
+{
+	__u32 tail = ps->tail;
+	bool found = false;
+	for (int i = 0; i < WQ_LEN; i++) {
+		if (tail == ps->head || !n)
+			break;
+		struct wq_entry *e = &ps->q[tail & (WQ_LEN - 1)];
+		if (!e->bytes) { /* failed or fully read write */
+			tail++;
+			continue;
+		}
+		if (!found) {
+			found = true;
+			ev->src_pid = e->tgid;
+			ev->src_tid = e->tid;
+			__builtin_memcpy(ev->src_comm, e->comm, TASK_COMM_LEN);
+			if (e->tgid < 0)
+				ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
+		} else if (e->tgid != ev->src_pid) {
+			ev->flags |= IPC_F_MULTI_WRITER;
+		}
+		if (e->bytes > n) {
+			if (consume)
+				e->bytes -= n;
+			n = 0;
+			break;
+		}
+		n -= e->bytes;
+		if (consume)
+			e->bytes = 0;
+		tail++;
+	}
+	if (consume)
+		ps->tail = tail;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct inflight *c = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	if (!c)
+		return 0;
+
+	if (c->has_write) {
+		/* Give back the part of the reservation that was not written, unless the slot was
+		 * since recycled (more than WQ_LEN later writes) or already fully consumed. */
+		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &c->wpipe);
+		__u64 written = ret > 0 ? ret : 0;
+		if (wps && wps->ino == c->wino && written < c->requested &&
+		    wps->head - c->slot_head <= WQ_LEN && (__s32)(c->slot_head - wps->tail) >= 0) {
+			struct wq_entry *e = &wps->q[c->slot & (WQ_LEN - 1)];
+			__u64 unwritten = c->requested - written;
+			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
+		}
+	}
+	if (!c->has_read || ret <= 0)
+		goto done;
+	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &c->rpipe);
+	if (!ps || ps->ino != c->rino)
+		goto done;
+
+	struct scratch *s = get_scratch();
+	if (!s)
+		goto done;
+	struct ipc_rec *ev = &s->ev;
+	ev->src_pid = -1;
+	ev->src_tid = -1;
+	__builtin_memset(ev->src_comm, 0, TASK_COMM_LEN);
+	ev->flags = c->rfifo ? IPC_F_FIFO : 0;
+	pipe_consume(ps, ret, c->consume, ev);
+
+	__s32 dst = pid_tgid >> 32;
+	if (!pid_filter_pass(ev->src_pid, dst))
+		goto done;
+
+	fill_hdr(&ev->h, REC_IPC, IPC_PIPE);
+	ev->id = next_event_id();
+	ev->dst_pid = dst;
+	ev->dst_tid = (__u32)pid_tgid;
+	bpf_get_current_comm(ev->dst_comm, sizeof(ev->dst_comm));
+	ev->count = ret;
+	ev->inode = c->rino;
+	ev->sig = 0;
+	ev->sig_code = 0;
+	ev->syscall = c->nr;
+	ev->name_len = c->name_len;
+	bpf_probe_read_kernel(ev->name, sizeof(ev->name), c->name);
+	ev->data_len = 0;
+	if (c->buf_kind == BUF_NONE) {
+		ev->flags |= IPC_F_NO_USER_BUF;
+	} else if (byte_cap) {
+		__u32 want = ret < byte_cap ? ret : byte_cap;
+		ev->data_len = emit_user_bytes(s, ev->id, IPC_PIPE, c->buf_kind, c->buf, c->iovcnt, want);
+	}
+	output_batched(ev, ipc_rec_size(ev), IPC_PIPE);
+done:
+	bpf_map_delete_elem(&inflight, &pid_tgid);
+	return 0;
+}
+
+/* =====================================================================================
+ * Process lifecycle, on the same ring so comms of short-lived processes resolve in order.
+ * Only whole processes (thread-group leaders) are reported; thread events are noise here.
+ * ===================================================================================== */
+static __always_inline void emit_proc(__u16 kind, __s32 pid, __s32 ppid, const char *comm)
+{
+	struct proc_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_lost(IPC_PROC);
+		return;
+	}
+	fill_hdr(&r->h, kind, IPC_PROC);
+	r->pid = pid;
+	r->ppid = ppid;
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
+	submit_batched(r, sizeof(*r));
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0; /* a new thread */
+	emit_proc(REC_PROC_FORK, BPF_CORE_READ(child, tgid), BPF_CORE_READ(parent, tgid), child->comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	emit_proc(REC_PROC_COMM, BPF_CORE_READ(p, tgid), -1, p->comm);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
+{
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
+	emit_proc(REC_PROC_COMM, BPF_CORE_READ(task, tgid), -1, comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	emit_proc(REC_PROC_EXIT, BPF_CORE_READ(p, tgid), -1, p->comm);
+	return 0;
+}

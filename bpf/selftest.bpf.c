@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A tiny BPF object used only by the runtime's own tests (test/integration/runtime.test.ts).
+ *
+ * selftest_ppid: for every syscall `target_syscall` (default getppid) made by `target_tgid`,
+ * emit one record through the shared batched ring buffer (include/ringbuf.h). The record's
+ * `arg` is the syscall's first argument register plus `arg_bias`, so a test can issue
+ * syscall(SYS_getppid, i) and check that record i arrived exactly once and in order.
+ *
+ * selftest_bad: deliberately rejected by the verifier (it dereferences a map lookup result
+ * without a NULL check). The `?` prefix turns autoload off, so the object loads normally
+ * unless a test calls setAutoload('selftest_bad', true) to exercise verifier-error reporting.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "ringbuf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct selftest_record {
+	__u64 seq;
+	__u32 tgid;
+	__u32 arg;
+};
+
+/* .rodata: frozen at load, patched by BpfObject.setGlobal*() before load. */
+const volatile __u32 target_tgid = 0;
+const volatile __u32 target_syscall = 110; /* __NR_getppid on x86_64 */
+const volatile bool enabled = true;
+
+/* .data (forced; a zero-initialised global would land in .bss): added to every `arg`. */
+__u32 arg_bias SEC(".data") = 0;
+
+/* .bss: running sequence number shared by all CPUs; a test may patch its start value. */
+__u64 next_seq;
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(selftest_ppid, struct pt_regs *regs, long id)
+{
+	struct selftest_record *rec;
+	__u32 tgid;
+
+	if (!enabled || id != target_syscall)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid != target_tgid)
+		return 0;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(0);
+		return 0;
+	}
+	rec->seq = __sync_fetch_and_add(&next_seq, 1);
+	rec->tgid = tgid;
+	rec->arg = (__u32)BPF_CORE_READ(regs, di) + arg_bias;
+	submit_batched(rec, sizeof(*rec));
+	return 0;
+}
+
+SEC("?tp_btf/sys_enter")
+int BPF_PROG(selftest_bad, struct pt_regs *regs, long id)
+{
+	__u32 key = 0;
+	__u64 *counter = bpf_map_lookup_elem(&lost_events, &key);
+
+	/* Invalid on purpose: `counter` may be NULL and the verifier must say so. */
+	return *counter == 42;
+}
