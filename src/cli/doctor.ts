@@ -1,0 +1,38 @@
+/**
+ * `ipcdump --doctor`: what this kernel and this process allow, checked by doing it, and which
+ * hook serves each collector. Exit status 0 when ipcdump can trace, 1 otherwise.
+ */
+import { probeCapabilities, tryProgram, type Check } from '../runtime/capabilities';
+import { defaultObjectPath } from '../ipcdump/tracer';
+
+/** Each collector, the hooks it uses, and the BPF programs to load for it. */
+const COLLECTORS: ReadonlyArray<{ name: string; hooks: string; progs: readonly string[] }> = [
+  { name: 'signal', hooks: 'tp_btf/signal_generate', progs: ['on_signal_generate'] },
+  { name: 'pipe', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (read/write/readv/writev/splice/tee/vmsplice/sendfile)', progs: ['on_sys_enter', 'on_sys_exit'] },
+  { name: 'process names', hooks: 'tp_btf/sched_process_fork, sched_process_exec, task_rename, sched_process_exit', progs: ['on_fork', 'on_exec', 'on_rename', 'on_exit'] },
+];
+
+function line(c: Check): string {
+  return `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(34)} ${c.detail}\n`;
+}
+
+export function runDoctor(out: (s: string) => void = (s) => process.stdout.write(s)): number {
+  const caps = probeCapabilities();
+  out(`ipcdump doctor: kernel ${caps.kernel}\n\nSystem:\n`);
+  for (const c of [caps.privileges, caps.btf, caps.lockdown, caps.tracefs]) out(line(c));
+  let ok = caps.privileges.ok && caps.btf.ok;
+  if (caps.hooks.length > 0) {
+    out('\nHook types (a do-nothing program of each was loaded and attached):\n');
+    for (const c of caps.hooks) out(line(c));
+    out('\nCollectors:\n');
+    for (const col of COLLECTORS) {
+      const why = tryProgram(defaultObjectPath(), col.progs);
+      if (why) ok = false;
+      out(line({ name: col.name, ok: !why, detail: why ?? `via ${col.hooks}` }));
+    }
+  } else {
+    out('\nHook types and collectors were not probed: fix the failures above first.\n');
+  }
+  out(ok ? '\nipcdump can trace on this machine.\n' : '\nipcdump cannot trace here until the failures above are fixed.\n');
+  return ok ? 0 : 1;
+}

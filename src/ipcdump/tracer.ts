@@ -1,0 +1,219 @@
+/**
+ * The ipcdump library API: start a trace, receive typed events, stop it.
+ *
+ *   const trace = await IpcTrace.start({ types: ['signal', 'pipe'], captureBytes: true });
+ *   for await (const rec of trace) { ... }        // or: IpcTrace.start({ onRecord })
+ *   await trace.stop();
+ *
+ * Pid and type filtering happens in the kernel (filtered-out IPC costs little); comm filters
+ * run here. The CLI (src/cli/ipcdump.ts) is a thin layer over this class.
+ */
+import * as path from 'node:path';
+import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import type { IpcEvent, IpcType, LostRecord, OutputRecord } from './event';
+import { IMPLEMENTED_TYPES } from './types';
+import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filter';
+import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
+import { ProcTable } from './proc-table';
+import { MonotonicToWall } from './clock';
+import { IPC_TYPE } from './layout.generated';
+
+export interface TraceOptions {
+  /** IPC types to trace; default: every implemented type. */
+  types?: Iterable<IpcType>;
+  /** Pid/comm filters: OR within a class, AND across classes (see filter.ts). */
+  filters?: Partial<FilterOptions>;
+  /** Capture the bytes moved (ipcdump -x). */
+  captureBytes?: boolean;
+  /** Bytes captured per event; 0 = the maximum (1 MiB). ipcdump -B. */
+  byteLimit?: number;
+  /** Ring buffer size in bytes (power of two, multiple of the page size). Default 16 MiB. */
+  ringBytes?: number;
+  /** How often lost-event counters are read, ms. Default 250. */
+  lostPollMs?: number;
+  /** Receive records through a callback instead of the async iterator. */
+  onRecord?: (rec: OutputRecord) => void;
+  /** Called after each ring-buffer batch has been delivered (e.g. to flush output). */
+  onBatchEnd?: () => void;
+  /** Path of the compiled BPF object; default: build/bpf/ipcdump.bpf.o of this package. */
+  objectPath?: string;
+}
+
+/** Bytes captured per event at most: MAX_DATA_CHUNKS x DATA_CHUNK in bpf/ipcdump.h. */
+export const MAX_CAPTURE_BYTES = 64 * 16384;
+
+/** Which programs each collector needs (names of the BPF functions). */
+const PROGRAMS: Record<string, readonly string[]> = {
+  signal: ['on_signal_generate'],
+  pipe: ['on_sys_enter', 'on_sys_exit'],
+  lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
+};
+
+export function defaultObjectPath(): string {
+  // dist/src/ipcdump/tracer.js -> <package root>/build/bpf/ipcdump.bpf.o
+  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'ipcdump.bpf.o');
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}
+
+export interface TraceStats {
+  events: number;
+  lost: Partial<Record<IpcType, number>>;
+}
+
+export class IpcTrace implements AsyncIterable<OutputRecord> {
+  private readonly obj: BpfObject;
+  private readonly ring: RingBuffer;
+  private readonly decoder: RecordDecoder;
+  private readonly clock = new MonotonicToWall();
+  private readonly commFilter: (e: IpcEvent) => boolean;
+  private readonly lostSeen = new Map<number, bigint>();
+  private readonly lostTimer: NodeJS.Timeout;
+  private readonly queue: OutputRecord[] = [];
+  private waiter: (() => void) | undefined;
+  private stopped = false;
+  readonly stats: TraceStats = { events: 0, lost: {} };
+  readonly types: ReadonlySet<IpcType>;
+
+  private constructor(private readonly opts: TraceOptions) {
+    const types = new Set(opts.types ?? IMPLEMENTED_TYPES);
+    for (const t of types) {
+      if (!IMPLEMENTED_TYPES.has(t)) throw new Error(`IPC type ${t} is not available in this version`);
+    }
+    if (types.size === 0) throw new Error('no IPC type selected');
+    this.types = types;
+
+    const filters: FilterOptions = { ...emptyFilterOptions(), ...opts.filters };
+    // Pids are filtered in the kernel; only comms are left for here.
+    this.commFilter = makeEventFilter({ pids: { any: [], src: [], dst: [] }, comms: filters.comms });
+
+    const procs = new ProcTable();
+    procs.seedFromProc();
+    this.decoder = new RecordDecoder(procs, this.clock, !!opts.captureBytes);
+
+    const obj = BpfObject.open(opts.objectPath ?? defaultObjectPath());
+    try {
+      obj.setGlobalU32('self_tgid', process.pid);
+      const cap = opts.captureBytes ? opts.byteLimit || MAX_CAPTURE_BYTES : 0;
+      obj.setGlobalU32('byte_cap', Math.min(cap, MAX_CAPTURE_BYTES));
+      obj.setGlobalBool('filter_any_on', filters.pids.any.length > 0);
+      obj.setGlobalBool('filter_src_on', filters.pids.src.length > 0);
+      obj.setGlobalBool('filter_dst_on', filters.pids.dst.length > 0);
+      obj.setMapMaxEntries('events', opts.ringBytes ?? 16 * 1024 * 1024);
+      const wanted = new Set<string>(PROGRAMS.lifecycle);
+      for (const t of types) for (const p of PROGRAMS[t] ?? []) wanted.add(p);
+      for (const p of obj.programNames()) obj.setAutoload(p, wanted.has(p));
+      obj.load();
+      const one = Buffer.from([1]);
+      for (const pid of filters.pids.any) obj.mapUpdate('filter_any', u32(pid), one);
+      for (const pid of filters.pids.src) obj.mapUpdate('filter_src', u32(pid), one);
+      for (const pid of filters.pids.dst) obj.mapUpdate('filter_dst', u32(pid), one);
+      // The ring buffer consumer starts before the hooks so nothing is missed.
+      this.ring = new RingBuffer(obj, 'events', (batch) => this.onBatch(batch));
+      obj.attachAll();
+    } catch (err) {
+      obj.close();
+      throw err;
+    }
+    this.obj = obj;
+    this.lostTimer = setInterval(() => this.pollLost(), opts.lostPollMs ?? 250);
+    this.lostTimer.unref();
+  }
+
+  /** Load, configure and attach the BPF programs; events flow from now on. */
+  static async start(opts: TraceOptions = {}): Promise<IpcTrace> {
+    return new IpcTrace(opts);
+  }
+
+  private deliver(rec: OutputRecord): void {
+    if (this.opts.onRecord) {
+      this.opts.onRecord(rec);
+      return;
+    }
+    this.queue.push(rec);
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w();
+    }
+  }
+
+  private onBatch(batch: Buffer): void {
+    if (this.stopped && !this.draining) return;
+    forEachRecord(batch, (off, len) => {
+      const ev = this.decoder.decode(batch, off, len);
+      if (ev && this.commFilter(ev)) {
+        this.stats.events++;
+        this.deliver({ kind: 'event', event: ev });
+      }
+    });
+    this.decoder.endBatch();
+    this.opts.onBatchEnd?.();
+  }
+
+  private draining = false;
+
+  /** Read the in-kernel per-type loss counters and report what is new. */
+  private pollLost(): void {
+    let keys: Buffer[];
+    try {
+      keys = this.obj.mapKeys('lost_events');
+    } catch {
+      return;
+    }
+    for (const key of keys) {
+      const slot = key.readUInt32LE(0);
+      const v = this.obj.mapLookup('lost_events', key);
+      if (!v) continue;
+      const total = v.readBigUInt64LE(0);
+      const prev = this.lostSeen.get(slot) ?? 0n;
+      if (total === prev) continue;
+      this.lostSeen.set(slot, total);
+      const count = Number(total - prev);
+      const lostType = slot === IPC_TYPE.IPC_PROC ? undefined : TYPE_NAMES[slot];
+      if (!lostType) continue; // lifecycle records: only comms of new processes suffer
+      this.stats.lost[lostType] = (this.stats.lost[lostType] ?? 0) + count;
+      const lost: LostRecord = { lostType, count, timeNs: this.clock.nowWallNs() };
+      this.deliver({ kind: 'lost', lost });
+    }
+    if (this.opts.onRecord) this.opts.onBatchEnd?.();
+  }
+
+  /** Detach, deliver everything still in the ring, report final losses, release the kernel objects. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.lostTimer);
+    this.draining = true;
+    try {
+      this.ring.drain();
+      this.pollLost();
+    } finally {
+      this.draining = false;
+      this.ring.close();
+      this.obj.close();
+    }
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<OutputRecord> {
+    if (this.opts.onRecord) throw new Error('this trace delivers records to onRecord');
+    for (;;) {
+      while (this.queue.length > 0) yield this.queue.shift()!;
+      if (this.stopped) return;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+}
+
+export { TYPE_IDS };

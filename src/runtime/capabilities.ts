@@ -1,0 +1,171 @@
+/**
+ * Start-up capability probe: what this machine lets us do, checked by doing it.
+ *
+ * Privileges and BTF are read from the system; hook types are probed by loading and attaching
+ * one do-nothing program each (bpf/probe.bpf.c), because kernel config and lockdown decide
+ * (here kprobes are compiled out and fentry is refused), not the kernel version.
+ * Mirrors cilium/ebpf's `features` package in spirit: every answer carries its reason.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { BpfObject } from './bpf-object';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Capabilities {
+  kernel: string;
+  privileges: Check;
+  btf: Check;
+  lockdown: Check;
+  tracefs: Check;
+  hooks: Check[];
+}
+
+const CAP_SYS_ADMIN = 21n;
+const CAP_PERFMON = 38n;
+const CAP_BPF = 39n;
+
+function effectiveCaps(): bigint {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const m = /^CapEff:\s*([0-9a-f]+)/m.exec(status);
+    return m ? BigInt('0x' + m[1]) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
+export function checkPrivileges(): Check {
+  const caps = effectiveCaps();
+  const has = (c: bigint) => (caps >> c) & 1n;
+  const uid = process.getuid?.() ?? -1;
+  if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) {
+    return { name: 'privileges', ok: true, detail: uid === 0 ? 'root' : 'CAP_BPF + CAP_PERFMON' };
+  }
+  let unpriv = '';
+  try {
+    unpriv = fs.readFileSync('/proc/sys/kernel/unprivileged_bpf_disabled', 'utf8').trim();
+  } catch {
+    /* not readable: irrelevant */
+  }
+  return {
+    name: 'privileges',
+    ok: false,
+    detail:
+      `running as uid ${uid} without CAP_BPF/CAP_PERFMON` +
+      (unpriv && unpriv !== '0' ? ` (unprivileged BPF is disabled: ${unpriv})` : '') +
+      '; run as root (sudo)',
+  };
+}
+
+export function checkBtf(): Check {
+  const p = '/sys/kernel/btf/vmlinux';
+  if (fs.existsSync(p)) return { name: 'kernel BTF', ok: true, detail: p };
+  return {
+    name: 'kernel BTF',
+    ok: false,
+    detail: `${p} is missing: this kernel was built without CONFIG_DEBUG_INFO_BTF, which CO-RE programs need`,
+  };
+}
+
+export function checkLockdown(): Check {
+  for (const p of ['/sys/kernel/security/lockdown']) {
+    try {
+      const text = fs.readFileSync(p, 'utf8').trim();
+      const mode = /\[(\w+)\]/.exec(text)?.[1] ?? text;
+      if (mode === 'confidentiality') {
+        return {
+          name: 'lockdown',
+          ok: false,
+          detail: 'confidentiality: reading kernel memory from BPF is refused; boot with lockdown=integrity or none',
+        };
+      }
+      return { name: 'lockdown', ok: true, detail: mode };
+    } catch {
+      /* securityfs not mounted or no LSM lockdown */
+    }
+  }
+  return { name: 'lockdown', ok: true, detail: 'not reported (securityfs not mounted or lockdown LSM absent)' };
+}
+
+export const TRACEFS = '/sys/kernel/tracing';
+
+function tracefsMounted(): boolean {
+  try {
+    return fs.readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === TRACEFS);
+  } catch {
+    return false;
+  }
+}
+
+/** Classic tracepoints and syscall format files need tracefs; mount it when it is missing. */
+export function ensureTracefs(): Check {
+  if (tracefsMounted()) return { name: 'tracefs', ok: true, detail: `mounted at ${TRACEFS}` };
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'pipe' });
+    return { name: 'tracefs', ok: true, detail: `was not mounted; mounted it at ${TRACEFS}` };
+  } catch (err) {
+    const msg = (err as { stderr?: Buffer }).stderr?.toString().trim() || String(err);
+    return { name: 'tracefs', ok: false, detail: `not mounted, and mounting failed: ${msg}` };
+  }
+}
+
+/** Hook types, the probe program for each, and what a user gets from it. */
+const HOOK_PROBES: ReadonlyArray<[string, string]> = [
+  ['tp_btf (BTF tracepoints)', 'probe_tp_btf'],
+  ['raw_tp (raw tracepoints)', 'probe_raw_tp'],
+  ['tracepoint (classic, via tracefs)', 'probe_tracepoint'],
+  ['kprobe', 'probe_kprobe'],
+  ['kprobe.multi', 'probe_kprobe_multi'],
+  ['fentry', 'probe_fentry'],
+  ['iter (BPF iterators)', 'probe_iter'],
+];
+
+export function probeObjectPath(): string {
+  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'probe.bpf.o');
+}
+
+/** Load and attach one program of `objPath` alone; returns why it failed, or undefined. */
+export function tryProgram(objPath: string, prog: string | readonly string[], configure?: (o: BpfObject) => void): string | undefined {
+  const progs = typeof prog === 'string' ? [prog] : prog;
+  let obj: BpfObject | undefined;
+  try {
+    obj = BpfObject.open(objPath);
+    configure?.(obj);
+    for (const p of obj.programNames()) obj.setAutoload(p, progs.includes(p));
+    obj.load();
+    for (const p of progs) obj.attach(p);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  } finally {
+    obj?.close();
+  }
+}
+
+export function probeHooks(objPath = probeObjectPath()): Check[] {
+  return HOOK_PROBES.map(([name, prog]) => {
+    const why = tryProgram(objPath, prog);
+    return { name, ok: !why, detail: why ?? 'works' };
+  });
+}
+
+export function probeCapabilities(): Capabilities {
+  const privileges = checkPrivileges();
+  const btf = checkBtf();
+  const tracefs = privileges.ok ? ensureTracefs() : { name: 'tracefs', ok: tracefsMounted(), detail: 'not checked (no privileges)' };
+  return {
+    kernel: `${os.release()} ${os.arch()}`,
+    privileges,
+    btf,
+    lockdown: checkLockdown(),
+    tracefs,
+    hooks: privileges.ok && btf.ok ? probeHooks() : [],
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs the real `ipcdump` CLI as a child process (as a user would) and collects its output.
+ * Tests wait for the "tracing ..." line on stderr, which is printed once the BPF programs are
+ * attached, then generate real IPC and wait for the records they expect.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'ipcdump.js');
+
+export interface JsonRecord {
+  src_pid: number;
+  src_comm: string;
+  dst_pid: number;
+  dst_comm: string;
+  type: string;
+  time: string;
+  meta?: Record<string, string | number>;
+  bytes?: string;
+  lost_type?: string;
+  count?: number;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class IpcdumpProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private listeners: Array<() => void> = [];
+
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+      this.notify();
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.notify();
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        this.notify();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Resolves when `pred` holds (checked on every output chunk); rejects after `ms`. */
+  waitUntil(pred: () => boolean, ms: number, what: string): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred()) {
+          done();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${ms} ms waiting for ${what}\n--- stdout:\n${this.stdout.slice(-4000)}\n--- stderr:\n${this.stderr}`));
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== check);
+      };
+      this.listeners.push(check);
+    });
+  }
+
+  ready(ms = 20000): Promise<void> {
+    return this.waitUntil(() => /tracing .*Ctrl-C/.test(this.stderr) || this.child.exitCode !== null, ms, 'ipcdump to attach').then(() => {
+      if (this.child.exitCode !== null) throw new Error(`ipcdump exited early (${this.child.exitCode}): ${this.stderr}`);
+    });
+  }
+
+  /** Output lines parsed as JSON (for -f json). */
+  records(): JsonRecord[] {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as JsonRecord);
+  }
+
+  /** Waits for a JSON record matching `pred` and returns it. */
+  async waitForRecord(pred: (r: JsonRecord) => boolean, ms = 10000, what = 'a matching record'): Promise<JsonRecord> {
+    let found: JsonRecord | undefined;
+    await this.waitUntil(() => (found = this.records().find(pred)) !== undefined, ms, what);
+    return found!;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Start ipcdump and wait until it is attached. */
+export async function startIpcdump(args: string[]): Promise<IpcdumpProcess> {
+  const p = new IpcdumpProcess(args);
+  try {
+    await p.ready();
+  } catch (err) {
+    await p.stop('SIGKILL');
+    throw err;
+  }
+  return p;
+}
+
+/** Run the CLI to completion (for error-path tests). */
+export async function runIpcdump(args: string[], opts: { uid?: number; gid?: number; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
