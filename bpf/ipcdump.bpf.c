@@ -438,53 +438,87 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* Copy up to `total` bytes of the user buffer(s) as REC_DATA records. Returns bytes sent. */
-static __always_inline __u32 emit_user_bytes(struct scratch *s, __u64 id, __u16 type, __u8 kind,
-					     __u64 buf, __u64 iovcnt, __u32 total)
-{
-	struct data_rec *d = &s->data;
-	__u32 off = 0;
-	__u64 seg_base = kind == BUF_PLAIN ? buf : 0;
-	__u64 seg_len = kind == BUF_PLAIN ? total : 0;
-	__u64 seg_off = 0;
-	__u32 iov_i = 0;
+/* Copying user bytes as REC_DATA records, one chunk (or one step to the next iovec) per loop
+ * iteration. Run under bpf_loop() so the verifier checks the step once instead of unrolling
+ * MAX_DATA_CHUNKS iterations (which exceeds its 1M-instruction budget). */
+struct copy_state {
+	__u64 id;
+	__u64 buf;      /* BUF_IOV: the iovec array */
+	__u64 iovcnt;
+	__u64 seg_base;
+	__u64 seg_len;
+	__u64 seg_off;
+	__u32 iov_i;
+	__u32 off;      /* bytes emitted so far */
+	__u32 total;    /* bytes to emit */
+	__u16 type;
+	__u8 kind;
+	__u8 failed;
+};
 
-	for (int i = 0; i < MAX_DATA_CHUNKS + 8; i++) {
-		if (off >= total)
-			break;
-		if (seg_off >= seg_len) {
-			if (kind != BUF_IOV || iov_i >= iovcnt)
-				break;
-			struct iovec v;
-			if (bpf_probe_read_user(&v, sizeof(v),
-						(void *)(buf + iov_i * sizeof(struct iovec))))
-				break;
-			iov_i++;
-			seg_base = (__u64)v.iov_base;
-			seg_len = v.iov_len;
-			seg_off = 0;
-			continue;
-		}
-		__u64 n = seg_len - seg_off;
-		if (n > total - off)
-			n = total - off;
-		if (n > DATA_CHUNK)
-			n = DATA_CHUNK;
-		n &= (DATA_CHUNK * 2 - 1);
-		if (n > DATA_CHUNK)
-			break;
-		if (bpf_probe_read_user(d->data, n, (void *)(seg_base + seg_off)))
-			break;
-		fill_hdr(&d->h, REC_DATA, type);
-		d->id = id;
-		d->offset = off;
-		d->len = n;
-		if (output_batched(d, offsetof(struct data_rec, data) + n, type))
-			break;
-		off += n;
-		seg_off += n;
+static long copy_step(__u32 index, void *ctx)
+{
+	struct copy_state *c = ctx;
+	if (c->off >= c->total)
+		return 1;
+	if (c->seg_off >= c->seg_len) {
+		if (c->kind != BUF_IOV || c->iov_i >= c->iovcnt)
+			return 1;
+		struct iovec v;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(c->buf + c->iov_i * sizeof(struct iovec))))
+			return 1;
+		c->iov_i++;
+		c->seg_base = (__u64)v.iov_base;
+		c->seg_len = v.iov_len;
+		c->seg_off = 0;
+		return 0;
 	}
-	return off;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 1;
+	struct data_rec *d = &s->data;
+	__u64 n = c->seg_len - c->seg_off;
+	if (n > c->total - c->off)
+		n = c->total - c->off;
+	if (n > DATA_CHUNK)
+		n = DATA_CHUNK;
+	if (bpf_probe_read_user(d->data, n, (void *)(c->seg_base + c->seg_off)))
+		return 1;
+	fill_hdr(&d->h, REC_DATA, c->type);
+	d->id = c->id;
+	d->offset = c->off;
+	d->len = n;
+	if (output_batched(d, offsetof(struct data_rec, data) + n, c->type))
+		return 1;
+	c->off += n;
+	c->seg_off += n;
+	return 0;
+}
+
+/* Copy up to `total` bytes of the user buffer(s) as REC_DATA records. Returns bytes sent. */
+static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __u64 buf,
+					     __u64 iovcnt, __u32 total)
+{
+	struct copy_state c = {
+		.id = id,
+		.buf = buf,
+		.iovcnt = iovcnt,
+		.seg_base = kind == BUF_PLAIN ? buf : 0,
+		.seg_len = kind == BUF_PLAIN ? total : 0,
+		.total = total,
+		.type = type,
+		.kind = kind,
+	};
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		/* enough steps for MAX_DATA_CHUNKS chunks plus one step per iovec */
+		bpf_loop(MAX_DATA_CHUNKS + 1024, copy_step, &c, 0);
+	} else {
+		/* Kernels before 5.17: a short unrolled loop (the first chunks only). */
+		for (int i = 0; i < 4; i++)
+			if (copy_step(i, &c))
+				break;
+	}
+	return c.off;
 }
 
 /* Attribute `n` bytes just read from the pipe to the writes that queued them. */
@@ -583,7 +617,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		ev->flags |= IPC_F_NO_USER_BUF;
 	} else if (byte_cap) {
 		__u32 want = ret < byte_cap ? ret : byte_cap;
-		ev->data_len = emit_user_bytes(s, ev->id, IPC_PIPE, c->buf_kind, c->buf, c->iovcnt, want);
+		ev->data_len = emit_user_bytes(ev->id, IPC_PIPE, c->buf_kind, c->buf, c->iovcnt, want);
 	}
 	output_batched(ev, ipc_rec_size(ev), IPC_PIPE);
 done:

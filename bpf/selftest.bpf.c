@@ -62,7 +62,9 @@ int BPF_PROG(selftest_ppid, struct pt_regs *regs, long id)
 SEC("?tp_btf/sys_enter")
 int BPF_PROG(selftest_bad, struct pt_regs *regs, long id)
 {
-	__u32 key = 0;
+	/* A key the verifier cannot bound (with a constant in-range key, recent kernels know an
+	 * array lookup cannot fail). */
+	__u32 key = bpf_get_prandom_u32();
 	__u64 *counter = bpf_map_lookup_elem(&lost_events, &key);
 
 	/* Invalid on purpose: `counter` may be NULL and the verifier must say so. */

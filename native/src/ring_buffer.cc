@@ -208,7 +208,7 @@ void RingConsumer::Deliver() {
   Napi::Number nrecords = Napi::Number::New(env, staged_records_);
   staging_.clear();
   staged_records_ = 0;
-  on_batch_.MakeCallback(env.Undefined(), {batch, nrecords}, async_context_);
+  on_batch_.MakeCallback(env.Global(), {batch, nrecords}, async_context_);
 }
 
 // Drain until the ring is empty. With yield_on_cap (event-loop callers) a capped batch ends

@@ -286,7 +286,9 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
 
 // ---------------------------------------------------------------------------------------------
 
-const TYPE_LINES = TYPE_NAMES.map((t) => `${t.short}|${t.long}`).join('  ');
+const typeName = (t: (typeof TYPE_NAMES)[number]): string => `${t.short}|${t.long}`;
+const TYPE_LINES =
+  TYPE_NAMES.slice(0, 6).map(typeName).join('  ') + '\n    \t      ' + TYPE_NAMES.slice(6).map(typeName).join('  ');
 
 export const USAGE = `Usage: ipcdump [flags]
 

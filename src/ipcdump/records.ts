@@ -32,7 +32,7 @@ export const TYPE_IDS: Record<IpcType, number> = Object.fromEntries(
 /** Reads a NUL-terminated string out of a fixed-size char array. */
 function cstr(buf: Buffer, off: number, max: number): string {
   const end = buf.indexOf(0, off);
-  return buf.latin1Slice(off, end < 0 || end > off + max ? off + max : end);
+  return buf.toString('latin1', off, end < 0 || end > off + max ? off + max : end);
 }
 
 function u64(view: Buffer, off: number): number {

@@ -14,8 +14,8 @@
  * \u003c etc. (so `<unknown>` was "\u003cunknown\u003e"); we emit them literally, which any JSON
  * parser reads identically and which stays greppable.
  *
- * Hot path: the line is concatenated directly; JSON.stringify is used only for string values
- * (comms, metadata strings, keys), which is what makes arbitrary bytes in comms/paths safe.
+ * Hot path: the line is concatenated directly; string values (comms, metadata strings, keys) go
+ * through jsonString/JSON.stringify, which is what makes arbitrary bytes in comms/paths safe.
  */
 
 import type { FormatOptions, RecordFormatter } from './text';
@@ -34,8 +34,21 @@ function jsonKey(k: string): string {
   return v;
 }
 
+/**
+ * JSON string literal. Plain printable ASCII without '"' or '\\' (nearly every comm and value) is
+ * wrapped directly; anything else goes through JSON.stringify, which escapes control characters
+ * and lone surrogates correctly.
+ */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
 function jsonValue(v: string | number): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return jsonString(v);
   // NaN/Infinity are not JSON; JSON.stringify would also turn them into null.
   return Number.isFinite(v) ? '' + v : 'null';
 }
@@ -47,7 +60,7 @@ export function makeJsonFormatter(opts: FormatOptions): RecordFormatter {
       const l = rec.lost;
       return (
         '{"lost_type":' +
-        JSON.stringify(l.lostType) +
+        jsonString(l.lostType) +
         ',"count":' +
         l.count +
         ',"time":"' +
@@ -60,13 +73,13 @@ export function makeJsonFormatter(opts: FormatOptions): RecordFormatter {
       '{"src_pid":' +
       e.src.pid +
       ',"src_comm":' +
-      JSON.stringify(e.src.comm) +
+      jsonString(e.src.comm) +
       ',"dst_pid":' +
       e.dst.pid +
       ',"dst_comm":' +
-      JSON.stringify(e.dst.comm) +
+      jsonString(e.dst.comm) +
       ',"type":' +
-      JSON.stringify(e.type) +
+      jsonString(e.type) +
       ',"time":"' +
       formatRfc3339Nano(e.timeNs) +
       '"';

@@ -126,3 +126,31 @@ test('EPIPE on stdout emits epipe once and goes quiet', async () => {
   assert.equal(stderr, 'epipe 1 broken=true\n');
   assert.equal(code, 0);
 });
+
+test('stdout left non-blocking (by process.stdout) with a slow reader: every byte arrives, in order', async () => {
+  const mod = path.join(__dirname, '../../src/output/sink.js');
+  const script = `
+    void process.stdout; // libuv opens the pipe and makes fd 1 O_NONBLOCK -> writeSync sees EAGAIN
+    const { OutputSink } = require(${JSON.stringify(mod)});
+    const s = new OutputSink();
+    for (let i = 0; i < 40000; i++) s.write(String(i).padStart(9, '0') + '\\n');
+    s.close();
+    process.stderr.write('done\\n');
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr += d));
+  const chunks: Buffer[] = [];
+  child.stdout.pause();
+  await new Promise((r) => setTimeout(r, 200)); // let the pipe fill up first
+  child.stdout.on('data', (d: Buffer) => chunks.push(d));
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, 'done\n');
+  const out = Buffer.concat(chunks).toString();
+  assert.equal(out.length, 40000 * 10);
+  assert.equal(out.slice(0, 20), '000000000\n000000001\n');
+  assert.equal(out.slice(-10), '000039999\n');
+});

@@ -1,0 +1,149 @@
+/**
+ * Loader and type declarations for the N-API addon (native/, built as ipcdump_native.node).
+ *
+ * The addon is the only code that calls libbpf. It is deliberately thin: it reports raw
+ * facts (which libbpf call failed, errno, the libbpf log lines of that call) and leaves
+ * policy -- state checks, name validation, error wording -- to the TypeScript classes in
+ * this folder. Everything here mirrors a libbpf concept 1:1; see native/src/*.h.
+ *
+ * The addon is loaded lazily on first use so that modules which only parse data (the batch
+ * framing walker, the CLI's --help) work on machines where it was never built.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type LibbpfLogLevel = 'warn' | 'info' | 'debug';
+
+/** One message libbpf passed to its print callback (libbpf_set_print) during a call. */
+export interface LibbpfLogEntry {
+  level: LibbpfLogLevel;
+  /** As formatted by libbpf: usually "libbpf: ...\n"; a verifier log is one multi-line message. */
+  message: string;
+}
+
+/** bpf_program__* accessors. */
+export interface NativeProgramInfo {
+  name: string;
+  section: string;
+  autoload: boolean;
+  /** Has a kernel fd (only after a successful load, and only with autoload on). */
+  loaded: boolean;
+  attached: boolean;
+}
+
+/** bpf_map__* accessors. */
+export interface NativeMapInfo {
+  /** libbpf's name; internal maps are "<obj>.rodata" etc. (also findable as ".rodata"). */
+  name: string;
+  /** enum bpf_map_type. */
+  type: number;
+  /** libbpf_bpf_map_type_str(): "hash", "array", "ringbuf", ... */
+  typeName: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** A data section (.rodata/.data/.bss/.kconfig) rather than a map declared in SEC(".maps"). */
+  internal: boolean;
+  perCpu: boolean;
+}
+
+/** A variable of a data section, as described by the object's BTF DATASEC. */
+export interface NativeGlobalInfo {
+  name: string;
+  section: string;
+  offset: number;
+  size: number;
+}
+
+export interface NativeBpfObject {
+  name(): string;
+  programs(): NativeProgramInfo[];
+  maps(): NativeMapInfo[];
+  globals(): NativeGlobalInfo[];
+  setGlobal(name: string, value: Buffer): void;
+  setMapMaxEntries(map: string, maxEntries: number): void;
+  setAutoload(program: string, on: boolean): void;
+  load(): void;
+  /** false if the program was already attached. */
+  attach(program: string): boolean;
+  programFd(program: string): number;
+  mapFd(map: string): number;
+  mapLookup(map: string, key: Buffer): Buffer | null;
+  mapUpdate(map: string, key: Buffer, value: Buffer, flags: number): void;
+  mapDelete(map: string, key: Buffer): boolean;
+  mapKeys(map: string): Buffer[];
+  close(): void;
+}
+
+export type NativeBatchCallback = (batch: Buffer, nrecords: number) => void;
+
+export interface NativeRingBuffer {
+  drain(): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export interface NativeAddon {
+  BpfObject: new (path: string) => NativeBpfObject;
+  RingBuffer: new (
+    mapFd: number,
+    onBatch: NativeBatchCallback,
+    intervalMs: number,
+    maxBatchBytes: number,
+  ) => NativeRingBuffer;
+  libbpfVersion(): string;
+}
+
+const ADDON_RELATIVE = path.join('native', 'build', 'Release', 'ipcdump_native.node');
+
+/**
+ * Where the addon may be: $IPCDUMP_NATIVE_PATH, else native/build/Release under the package
+ * root, found by walking up from this file (src/runtime when run from sources,
+ * dist/src/runtime when compiled).
+ */
+export function addonCandidates(): string[] {
+  const out: string[] = [];
+  const override = process.env.IPCDUMP_NATIVE_PATH;
+  if (override !== undefined && override !== '') out.push(path.resolve(override));
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    out.push(path.join(dir, ADDON_RELATIVE));
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return out;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads (once) and returns the addon; throws an Error telling the user how to build it. */
+export function loadNative(): NativeAddon {
+  if (cached !== undefined) return cached;
+  const candidates = addonCandidates();
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found === undefined) {
+    throw new Error(
+      `ipcdump's native addon is not built (no ${ADDON_RELATIVE} found); ` +
+        'run scripts/setup.sh to install the build dependencies and build it',
+    );
+  }
+  try {
+    // A .node file can only be loaded through require(); its shape is declared above.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cached = require(found) as NativeAddon;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(
+      `cannot load ipcdump's native addon ${found}: ${reason}; ` +
+        'run scripts/setup.sh (it needs libbpf1 installed and must match this Node.js version)',
+    );
+  }
+  return cached;
+}
+
+/** Version of the libbpf the addon runs against ("1.1"), for diagnostics. */
+export function libbpfVersion(): string {
+  return loadNative().libbpfVersion();
+}

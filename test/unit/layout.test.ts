@@ -1,0 +1,27 @@
+/**
+ * The TypeScript record layouts are generated from the BPF object's BTF. This test regenerates
+ * them from the freshly built object and compares with the committed file, so a change to
+ * bpf/ipcdump.h without regenerating fails here instead of decoding garbage.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { generate } = require(path.join(ROOT, 'scripts', 'gen-layouts.js')) as {
+  generate: (obj: string, structs: string[], enums: string[]) => string;
+};
+
+test('layout.generated.ts matches the BTF of build/bpf/ipcdump.bpf.o', () => {
+  const obj = path.join(ROOT, 'build', 'bpf', 'ipcdump.bpf.o');
+  const fresh = generate(obj, ['rec_hdr', 'ipc_rec', 'data_rec', 'proc_rec'], ['rec_kind', 'ipc_type', 'ipc_flags']);
+  const committed = fs.readFileSync(path.join(ROOT, 'src', 'ipcdump', 'layout.generated.ts'), 'utf8');
+  assert.equal(committed, fresh);
+});
+
+test('the generator refuses a struct that is not in the BTF', () => {
+  const obj = path.join(ROOT, 'build', 'bpf', 'ipcdump.bpf.o');
+  assert.throws(() => generate(obj, ['no_such_struct'], []), /struct no_such_struct not found/);
+});
