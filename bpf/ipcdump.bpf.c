@@ -59,27 +59,16 @@ struct {
 } pipes SEC(".maps");
 
 /* A pipe syscall in flight on one thread (sys_enter -> sys_exit). */
-/* splice/tee between two pipes is both a read and a write, hence the two halves. */
 enum { BUF_NONE = 0, BUF_PLAIN = 1, BUF_IOV = 2 };
+/* A write into a pipe in flight on one thread (sys_enter -> sys_exit), plus scratch fields
+ * filled by fd_pipe(). */
 struct inflight {
-	__u8 has_read;
 	__u8 has_write;
-	__u8 buf_kind;
-	__u8 consume;   /* tee reads do not remove data from the pipe */
-	__u8 fifo;      /* scratch result of fd_pipe() */
-	__u8 pad[3];
+	__u8 fifo;      /* fd_pipe() result */
+	__u16 name_len; /* fd_pipe() result */
 	__u32 nr;
-	__u64 ino;      /* scratch result of fd_pipe() */
-	/* read half */
-	__u64 rpipe;
-	__u64 rino;
-	__u64 buf;      /* user buffer or iovec array */
-	__u64 iovcnt;
-	__u8 rfifo;
-	__u8 pad2;
-	__u16 name_len;
-	char name[PIPE_NAME_LEN];
-	/* write half */
+	__u64 ino;      /* fd_pipe() result */
+	char name[PIPE_NAME_LEN]; /* fd_pipe() result */
 	__u64 wpipe;
 	__u64 wino;
 	__u64 requested; /* bytes the writer asked to write */
@@ -333,50 +322,15 @@ static __always_inline void pipe_write_enter(__u64 pid_tgid, __u32 nr, struct in
 	c->slot_head = head;
 }
 
-static __always_inline void pipe_read_enter(__u64 pid_tgid, __u32 nr, struct inflight *c, __u64 pipe,
-					    __u8 buf_kind, __u64 buf, __u64 iovcnt, bool consume)
-{
-	/* Cheap early exit: the reader is the destination. */
-	__s32 me = pid_tgid >> 32;
-	if ((__u32)me == self_tgid)
-		return;
-	if (filter_dst_on && !in_set(&filter_dst, me))
-		return;
-	if (!pipe_state_get(pipe, c->ino))
-		return;
-	c->has_read = 1;
-	c->nr = nr;
-	c->rpipe = pipe;
-	c->rino = c->ino;
-	c->rfifo = c->fifo;
-	c->buf_kind = buf_kind;
-	c->buf = buf;
-	c->iovcnt = iovcnt;
-	c->consume = consume;
-}
-
+/* Write side, at sys_enter: queue the write BEFORE its data can reach a reader. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	int in_fd = -1, out_fd = -1;
-	__u8 buf_kind = BUF_NONE;
-	__u64 buf = 0, cnt = 0, wlen = 0;
-	bool consume = true;
+	int out_fd;
+	__u64 iov = 0, cnt = 0, wlen = 0;
 
-	/* Decode only the syscalls that move data through pipes; everything else returns here. */
+	/* Decode only the syscalls that put data into pipes; everything else returns here. */
 	switch (id) {
-	case NR_read:
-		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		buf_kind = BUF_PLAIN;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		break;
-	case NR_readv:
-	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
-		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		buf_kind = BUF_IOV;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		break;
 	case NR_write:
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
@@ -385,20 +339,16 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	case NR_pwritev2:
 	case NR_vmsplice: /* vmsplice(fd, iov, n): into a pipe opened for writing */
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		iov = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
 	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
-	case NR_tee:    /* tee(fd_in, fd_out, len, flags) */
-		in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		if (id == NR_splice) {
-			out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
-			wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
-		} else {
-			out_fd = PT_REGS_PARM2_CORE_SYSCALL(regs);
-			wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
-			consume = false;
-		}
+		out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		break;
+	case NR_tee: /* tee(fd_in, fd_out, len, flags) */
+		out_fd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
 	case NR_sendfile: /* sendfile(out_fd, in_fd, offset, count): a pipe can be the target */
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -412,28 +362,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
+	__u64 pipe = fd_pipe(out_fd, c);
+	if (!pipe)
+		return 0;
+	if (iov)
+		wlen = iov_total(iov, cnt); /* writev/vmsplice */
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	c->buf_kind = BUF_NONE;
-	c->has_read = 0;
 	c->has_write = 0;
-
-	if (out_fd >= 0) {
-		__u64 pipe = fd_pipe(out_fd, c);
-		if (pipe) {
-			if (buf_kind == BUF_NONE && buf && cnt)
-				wlen = iov_total(buf, cnt); /* writev/vmsplice */
-			pipe_write_enter(pid_tgid, id, c, pipe, wlen);
-		}
-	}
-	if (in_fd >= 0) {
-		__u64 pipe = fd_pipe(in_fd, c);
-		if (pipe) {
-			if (id == NR_vmsplice) /* vmsplice on a read end copies pipe data out */
-				buf_kind = BUF_IOV;
-			pipe_read_enter(pid_tgid, id, c, pipe, buf_kind, buf, cnt, consume);
-		}
-	}
-	if (c->has_read || c->has_write)
+	pipe_write_enter(pid_tgid, id, c, pipe, wlen);
+	if (c->has_write)
 		bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_ANY);
 	return 0;
 }
@@ -560,45 +497,97 @@ static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool co
 		ps->tail = tail;
 }
 
+/* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
+ * preserves them; arm64 keeps arg0 in orig_x0), so reads need no sys_enter state. That also
+ * catches a read that was already blocked when ipcdump attached. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct inflight *c = bpf_map_lookup_elem(&inflight, &pid_tgid);
-	if (!c)
-		return 0;
+#if defined(__TARGET_ARCH_arm64)
+	long nr = BPF_CORE_READ(regs, syscallno);
+#else
+	long nr = BPF_CORE_READ(regs, orig_ax);
+#endif
+	int in_fd = -1;
+	__u8 buf_kind = BUF_NONE;
+	__u64 buf = 0, cnt = 0;
+	bool consume = true;
 
-	if (c->has_write) {
-		/* Give back the part of the reservation that was not written, unless the slot was
-		 * since recycled (more than WQ_LEN later writes) or already fully consumed. */
-		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &c->wpipe);
+	switch (nr) {
+	case NR_read:
+		buf_kind = BUF_PLAIN;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case NR_readv:
+	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
+	case NR_vmsplice: /* vmsplice on a pipe's read end copies its data out */
+		buf_kind = BUF_IOV;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case NR_splice:
+		break;
+	case NR_tee:
+		consume = false; /* tee duplicates pipe data without removing it */
+		break;
+	case NR_write:
+	case NR_writev:
+	case NR_pwritev2:
+	case NR_sendfile:
+		goto write_done;
+	default:
+		return 0;
+	}
+	in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+
+write_done:;
+	/* Write side: give back the part of the reservation that was not written, unless the slot
+	 * was since recycled (more than WQ_LEN later writes) or already fully consumed. */
+	struct inflight *w = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	if (w) {
+		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
 		__u64 written = ret > 0 ? ret : 0;
-		if (wps && wps->ino == c->wino && written < c->requested &&
-		    wps->head - c->slot_head <= WQ_LEN && (__s32)(c->slot_head - wps->tail) >= 0) {
-			struct wq_entry *e = &wps->q[c->slot & (WQ_LEN - 1)];
-			__u64 unwritten = c->requested - written;
+		if (wps && wps->ino == w->wino && written < w->requested &&
+		    wps->head - w->slot_head <= WQ_LEN && (__s32)(w->slot_head - wps->tail) >= 0) {
+			struct wq_entry *e = &wps->q[w->slot & (WQ_LEN - 1)];
+			__u64 unwritten = w->requested - written;
 			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
 		}
+		bpf_map_delete_elem(&inflight, &pid_tgid);
 	}
-	if (!c->has_read || ret <= 0)
-		goto done;
-	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &c->rpipe);
-	if (!ps || ps->ino != c->rino)
-		goto done;
+	if (in_fd < 0 || ret <= 0)
+		return 0;
+
+	/* Cheap early exits: the reader is the destination. */
+	__s32 dst = pid_tgid >> 32;
+	if ((__u32)dst == self_tgid)
+		return 0;
+	if (filter_dst_on && !in_set(&filter_dst, dst))
+		return 0;
 
 	struct scratch *s = get_scratch();
 	if (!s)
-		goto done;
+		return 0;
+	struct inflight *c = &s->ctx;
+	__u64 pipe = fd_pipe(in_fd, c);
+	if (!pipe)
+		return 0;
+	struct pipe_state *ps = pipe_state_get(pipe, c->ino);
+	if (!ps)
+		return 0;
+
 	struct ipc_rec *ev = &s->ev;
 	ev->src_pid = -1;
 	ev->src_tid = -1;
 	__builtin_memset(ev->src_comm, 0, TASK_COMM_LEN);
-	ev->flags = c->rfifo ? IPC_F_FIFO : 0;
-	pipe_consume(ps, ret, c->consume, ev);
+	ev->flags = c->fifo ? IPC_F_FIFO : 0;
+	pipe_consume(ps, ret, consume, ev);
+	if (ev->src_pid < 0)
+		ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
 
-	__s32 dst = pid_tgid >> 32;
 	if (!pid_filter_pass(ev->src_pid, dst))
-		goto done;
+		return 0;
 
 	fill_hdr(&ev->h, REC_IPC, IPC_PIPE);
 	ev->id = next_event_id();
@@ -606,22 +595,20 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	ev->dst_tid = (__u32)pid_tgid;
 	bpf_get_current_comm(ev->dst_comm, sizeof(ev->dst_comm));
 	ev->count = ret;
-	ev->inode = c->rino;
+	ev->inode = c->ino;
 	ev->sig = 0;
 	ev->sig_code = 0;
-	ev->syscall = c->nr;
+	ev->syscall = nr;
 	ev->name_len = c->name_len;
 	bpf_probe_read_kernel(ev->name, sizeof(ev->name), c->name);
 	ev->data_len = 0;
-	if (c->buf_kind == BUF_NONE) {
+	if (buf_kind == BUF_NONE) {
 		ev->flags |= IPC_F_NO_USER_BUF;
 	} else if (byte_cap) {
 		__u32 want = ret < byte_cap ? ret : byte_cap;
-		ev->data_len = emit_user_bytes(ev->id, IPC_PIPE, c->buf_kind, c->buf, c->iovcnt, want);
+		ev->data_len = emit_user_bytes(ev->id, IPC_PIPE, buf_kind, buf, cnt, want);
 	}
 	output_batched(ev, ipc_rec_size(ev), IPC_PIPE);
-done:
-	bpf_map_delete_elem(&inflight, &pid_tgid);
 	return 0;
 }
 

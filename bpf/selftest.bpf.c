@@ -6,9 +6,16 @@
  * `arg` is the syscall's first argument register plus `arg_bias`, so a test can issue
  * syscall(SYS_getppid, i) and check that record i arrived exactly once and in order.
  *
+ * percpu_hits counts matched syscalls per CPU (exercises per-CPU map lookups).
+ *
  * selftest_bad: deliberately rejected by the verifier (it dereferences a map lookup result
  * without a NULL check). The `?` prefix turns autoload off, so the object loads normally
  * unless a test calls setAutoload('selftest_bad', true) to exercise verifier-error reporting.
+ *
+ * selftest_noatt: loads fine but cannot attach (its tracepoint does not exist); also off by
+ * default, for attach-error reporting.
+ *
+ * Program names stay within 15 characters: the kernel (and so bpftool) truncates longer ones.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -24,10 +31,21 @@ struct selftest_record {
 	__u32 arg;
 };
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} percpu_hits SEC(".maps");
+
 /* .rodata: frozen at load, patched by BpfObject.setGlobal*() before load. */
 const volatile __u32 target_tgid = 0;
 const volatile __u32 target_syscall = 110; /* __NR_getppid on x86_64 */
 const volatile bool enabled = true;
+/* Submit with libbpf's default adaptive notification (the kernel wakes the consumer when it
+ * has caught up) instead of submit_batched(): lets tests run the consumer without its drain
+ * timer. */
+const volatile bool adaptive_wakeup = false;
 
 /* .data (forced; a zero-initialised global would land in .bss): added to every `arg`. */
 __u32 arg_bias SEC(".data") = 0;
@@ -39,13 +57,17 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(selftest_ppid, struct pt_regs *regs, long id)
 {
 	struct selftest_record *rec;
-	__u32 tgid;
+	__u32 zero = 0, tgid, *hits;
 
 	if (!enabled || id != target_syscall)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid != target_tgid)
 		return 0;
+
+	hits = bpf_map_lookup_elem(&percpu_hits, &zero);
+	if (hits)
+		*hits += 1;
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
@@ -55,7 +77,10 @@ int BPF_PROG(selftest_ppid, struct pt_regs *regs, long id)
 	rec->seq = __sync_fetch_and_add(&next_seq, 1);
 	rec->tgid = tgid;
 	rec->arg = (__u32)BPF_CORE_READ(regs, di) + arg_bias;
-	submit_batched(rec, sizeof(*rec));
+	if (adaptive_wakeup)
+		bpf_ringbuf_submit(rec, 0);
+	else
+		submit_batched(rec, sizeof(*rec));
 	return 0;
 }
 
@@ -69,4 +94,10 @@ int BPF_PROG(selftest_bad, struct pt_regs *regs, long id)
 
 	/* Invalid on purpose: `counter` may be NULL and the verifier must say so. */
 	return *counter == 42;
+}
+
+SEC("?tracepoint/ipcdump_selftest/no_such_event")
+int selftest_noatt(void *ctx)
+{
+	return 0;
 }

@@ -16,7 +16,8 @@
         "src/ring_buffer.cc"
       ],
       "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")"
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(pkg-config --cflags-only-I libbpf | sed -e 's/-I//g')"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -26,7 +27,6 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
-      "cflags": ["<!@(pkg-config --cflags-only-other libbpf)"],
       "libraries": ["<!@(pkg-config --libs libbpf)"]
     }
   ]

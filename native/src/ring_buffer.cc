@@ -211,9 +211,18 @@ void RingConsumer::Deliver() {
   on_batch_.MakeCallback(env.Global(), {batch, nrecords}, async_context_);
 }
 
-// Drain until the ring is empty. With yield_on_cap (event-loop callers) a capped batch ends
-// this turn and the rest continues from a 0 ms timer; drain() from JS goes on to the end.
-// "Empty" only counts when observed by a consume issued after a full fence.
+// Deliver what is pending now: consume until a batch is not capped, then a full fence and
+// one more consume (see the header for the lost-wake-up race this closes). With
+// yield_on_cap (event-loop callers) a capped batch ends this turn and the rest continues
+// from a 0 ms timer; drain() from JS continues synchronously.
+//
+// We deliberately stop after that one extra consume even if it found records: re-consuming
+// until empty would chase a busy producer with a stream of tiny batches (one JS call each)
+// and starve the event loop -- the busy-looping the batched design exists to avoid.
+// Whatever arrives meanwhile comes with the next wake-up or timer tick. Without a timer
+// (intervalMs 0) nothing else would come back for records the extra consume raced with, so
+// then a 0 ms re-drain repeats the fence + consume on the next loop turn until it comes up
+// empty.
 void RingConsumer::Drain(bool yield_on_cap) {
   bool fenced = false;
   for (;;) {
@@ -230,7 +239,10 @@ void RingConsumer::Drain(bool yield_on_cap) {
       fenced = false;
       continue;
     }
-    if (!had_records && fenced) return;
+    if (fenced) {
+      if (had_records && interval_ms_ == 0) ScheduleRedrain();
+      return;
+    }
     std::atomic_thread_fence(std::memory_order_seq_cst);
     fenced = true;
   }

@@ -119,7 +119,8 @@ export class BpfLoadError extends BpfError {
     const logs = verifierLogs(info.libbpfLog);
     const withLog = [...programs, ...logs.keys()].find((p) => logs.has(p));
     const verifierLog = withLog === undefined ? [] : (logs.get(withLog) ?? []);
-    const reason = `${info.strerror}${info.errno !== undefined && errnoName(info.errno) ? `, ${errnoName(info.errno)}` : ''}`;
+    const code = errnoName(info.errno);
+    const reason = code === undefined ? info.strerror : `${info.strerror}, ${code}`;
 
     let message = `cannot load BPF object ${path}: `;
     if (programs.length > 0) {
@@ -152,8 +153,11 @@ export class BpfAttachError extends BpfError {
     info: NativeErrorInfo,
     cause?: unknown,
   ) {
+    // libbpf's first warning names the root cause ("failed to determine tracepoint 'a/b'
+    // perf event ID"); its generic "prog 'p': failed to attach: <errno text>" adds nothing.
+    const cause0 = warnings(info.libbpfLog).find((w) => !/^prog '[^']*': failed to attach: [^:]*$/.test(w));
     super(
-      `cannot attach BPF program '${program}' (SEC("${section}")): ${info.strerror}${libbpfHint(info)}`,
+      `cannot attach BPF program '${program}' (SEC("${section}")): ${info.strerror}${cause0 === undefined ? '' : ` (libbpf: ${cause0})`}`,
       details(info, cause),
     );
   }

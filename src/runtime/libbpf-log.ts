@@ -39,7 +39,7 @@ export function failedPrograms(log: readonly LibbpfLogEntry[]): string[] {
   return out;
 }
 
-/** The verifier log of each program that has one, as lines (trailing blank lines dropped). */
+/** The verifier log of each program that has a non-empty one, as lines (trailing blank lines dropped). */
 export function verifierLogs(log: readonly LibbpfLogEntry[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const entry of log) {
@@ -51,7 +51,7 @@ export function verifierLogs(log: readonly LibbpfLogEntry[]): Map<string, string
     if (end >= 0) body = body.slice(0, end);
     const lines = body.replace(/^\n/, '').split('\n');
     while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-    out.set(prog, lines);
+    if (lines.length > 0) out.set(prog, lines);
   }
   return out;
 }

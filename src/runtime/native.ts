@@ -131,7 +131,6 @@ export function loadNative(): NativeAddon {
   }
   try {
     // A .node file can only be loaded through require(); its shape is declared above.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = require(found) as NativeAddon;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

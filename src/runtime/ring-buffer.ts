@@ -33,7 +33,12 @@ import { BpfUsageError, RingBufferError, nativeErrorInfo } from './errors';
 import { loadNative, type NativeRingBuffer } from './native';
 
 export interface RingBufferOptions {
-  /** Drain period in ms; 0 disables the timer (wake-ups only). Default 10. */
+  /**
+   * Drain period in ms. Default 10. 0 disables the timer and relies on kernel wake-ups
+   * alone: only for producers using libbpf's adaptive notification (bpf_ringbuf_submit(r, 0)).
+   * With bpf/include/ringbuf.h's batched wake-ups, records below the wake threshold would
+   * wait until enough new data crosses it.
+   */
   intervalMs?: number;
   /** Close a batch once it holds this many framed bytes (one record may overshoot). Default 1 MiB. */
   maxBatchBytes?: number;
@@ -64,7 +69,7 @@ export class RingBuffer {
     }
     const info = obj.mapInfo(mapName);
     if (info.typeName !== 'ringbuf') {
-      throw new BpfUsageError(`map '${mapName}' of BPF object ${obj.path} is a ${info.typeName} map, not a ring buffer`);
+      throw new BpfUsageError(`map '${mapName}' of BPF object ${obj.path} is not a ring buffer (its type is ${info.typeName})`);
     }
     const fd = obj.mapFd(mapName);
     const addon = loadNative();

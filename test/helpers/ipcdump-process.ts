@@ -69,12 +69,16 @@ export class IpcdumpProcess {
           resolve();
         }
       };
+      // Output on stdout/stderr triggers a check; the poll covers conditions outside this
+      // process's output (e.g. a file written with -o).
+      const poll = setInterval(check, 50);
       const timer = setTimeout(() => {
         done();
         reject(new Error(`timed out after ${ms} ms waiting for ${what}\n--- stdout:\n${this.stdout.slice(-4000)}\n--- stderr:\n${this.stderr}`));
       }, ms);
       const done = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.listeners = this.listeners.filter((l) => l !== check);
       };
       this.listeners.push(check);

@@ -32,6 +32,7 @@ export function sh(script: string, opts: { cwd?: string; input?: string; timeout
       child.kill('SIGKILL');
       reject(new Error(`workload timed out: ${script}`));
     }, opts.timeoutMs ?? 15000);
+    child.stdin.on('error', () => {}); // the script may exit before reading its input
     child.stdin.end(opts.input ?? '');
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -42,9 +43,17 @@ export function sh(script: string, opts: { cwd?: string; input?: string; timeout
   });
 }
 
-/** Starts a long-running process; returns it once it is running. */
-export function startProcess(cmd: string, args: string[]): ChildProcess {
-  return spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+const tracked = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of tracked) c.kill('SIGKILL');
+});
+
+/** Kill `child` when the test process exits, and never let it keep the test process alive. */
+export function track(child: ChildProcess): void {
+  tracked.add(child);
+  child.once('exit', () => tracked.delete(child));
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 }
 
 let helperDir: string | undefined;
@@ -78,4 +87,26 @@ export async function waitGone(pid: number, ms = 5000): Promise<void> {
     }
     await sleep(20);
   }
+}
+
+/**
+ * A process that handles SIGUSR1 and real-time signal 35 and waits. Signals with a handler are
+ * queued and reported; RT signals also queue without coalescing, so N sends = N events.
+ * (Default-ignored signals such as SIGCONT or SIGCHLD are never queued, hence never reported.)
+ */
+export async function signalTarget(comm = 'python3'): Promise<ChildProcess & { pid: number }> {
+  const py = `import signal, time, sys
+signal.signal(35, lambda *a: None)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+print("ready", flush=True)
+while True:
+    time.sleep(3600)`;
+  const argv0 = comm === 'python3' ? 'python3' : comm;
+  const child = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'ignore'], argv0 });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', () => reject(new Error('signal target exited')));
+  });
+  track(child);
+  return child as ChildProcess & { pid: number };
 }

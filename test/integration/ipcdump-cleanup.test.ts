@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { IpcdumpProcess } from '../helpers/ipcdump-process';
 import { sleep } from '../helpers/workloads';
 
-// BPF program names are truncated to 15 characters by the kernel.
-const OUR_PROGS = ['on_signal_gener', 'on_sys_enter', 'on_sys_exit', 'on_fork', 'on_exec', 'on_rename', 'on_exit'];
+// bpftool prints the full function names (from the programs' BTF).
+const OUR_PROGS = ['on_signal_generate', 'on_sys_enter', 'on_sys_exit', 'on_fork', 'on_exec', 'on_rename', 'on_exit'];
 
 interface Prog {
   id: number;
@@ -49,11 +49,15 @@ for (const sig of ['SIGKILL', 'SIGINT', 'SIGTERM'] as const) {
   test(`${sig} of the tracer leaves no program or link behind`, async () => {
     assert.deepEqual(ourProgIds(), [], 'no ipcdump programs before the test');
     const t = new IpcdumpProcess(['-t', 'signal', '-t', 'pipe', '-x']);
-    await t.ready();
-    const ids = ourProgIds();
-    assert.ok(ids.length >= 7, `expected our 7 programs loaded, got ${ids.length}`);
-    assert.ok(linksTo(ids).length >= 7, 'and attached through links');
-    await t.stop(sig);
+    let ids: number[] = [];
+    try {
+      await t.ready();
+      ids = ourProgIds();
+      assert.equal(ids.length, 7, `expected our 7 programs loaded, got ${ids.length}`);
+      assert.equal(linksTo(ids).length, 7, 'and attached through links');
+    } finally {
+      await t.stop(sig);
+    }
     await waitNoProgs(ids);
   });
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { IpcdumpProcess, startIpcdump, runIpcdump } from '../helpers/ipcdump-process';
-import { sh, tmpDir, sleep } from '../helpers/workloads';
+import { sh, tmpDir, sleep, signalTarget } from '../helpers/workloads';
 
 test('-x -B 4 caps the captured bytes, count stays the real size', async () => {
   const t = await startIpcdump(['-t', 'pipe', '-x', '-B', '4', '-f', 'json']);
@@ -40,10 +40,9 @@ test('text output: header line and hex dump with the ASCII column on the last li
 });
 
 test('-c 3 prints exactly three records and exits 0 right away', async () => {
-  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  // SIGCONT is harmless and queued every time (it is not ignored by default: it continues)
+  const sleeper = await signalTarget();
   const t = await startIpcdump(['-t', 'signal', '-c', '3', '-f', 'json', '-d', String(sleeper.pid)]);
-  await sh(`for i in 1 2 3 4 5; do kill -CONT ${sleeper.pid}; done`);
+  await sh(`for i in 1 2 3 4 5; do kill -35 ${sleeper.pid}; done`);
   const exit = await Promise.race([t.exited, sleep(10000).then(() => 'timeout' as const)]);
   assert.notEqual(exit, 'timeout', `ipcdump did not exit: ${t.stderr}`);
   assert.deepEqual(exit, { code: 0, signal: null });
@@ -52,10 +51,10 @@ test('-c 3 prints exactly three records and exits 0 right away', async () => {
 });
 
 test('pid filters: -s and -d combine with AND, -p matches either side', async () => {
-  const a = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const b = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const a = await signalTarget();
+  const b = await signalTarget();
   // Two different senders (shells) signal two different targets.
-  const senderScript = (target: number) => `echo S=$$ >&2; sleep 0.3; kill -CONT ${target}`;
+  const senderScript = (target: number) => `echo S=$$ >&2; sleep 1.5; kill -35 ${target}`;
   const s1 = sh(senderScript(a.pid!));
   const s2 = sh(senderScript(b.pid!));
   await sleep(100); // the shells printed their pids and wait before sending
@@ -78,7 +77,7 @@ test('pid filters: -s and -d combine with AND, -p matches either side', async ()
   }
 
   // -s X -d Y: from X to Y only. Sender 1 signals a and b; only X->a passes.
-  const sender = spawn('sh', ['-c', `read x; kill -CONT ${a.pid}; kill -CONT ${b.pid}; kill -CONT ${a.pid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const sender = spawn('sh', ['-c', `read x; kill -35 ${a.pid}; kill -35 ${b.pid}; kill -35 ${a.pid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
   const and = await startIpcdump(['-t', 'signal', '-f', 'json', '-s', String(sender.pid), '-d', String(a.pid)]);
   try {
     sender.stdin!.end('go\n');
@@ -96,15 +95,17 @@ test('pid filters: -s and -d combine with AND, -p matches either side', async ()
 
 test('comm filters: -S, -D and -P', async () => {
   const dir = tmpDir();
-  // Copies of sleep with distinct names make distinct comms.
+  // Copies of sleep with distinct names make distinct comms; SIGTERM kills them, and a
+  // signal that kills is still queued first, so it is reported.
   for (const n of ['tgt-one', 'tgt-two']) fs.copyFileSync('/bin/sleep', path.join(dir, n));
   const one = spawn(path.join(dir, 'tgt-one'), ['30'], { stdio: 'ignore' });
   const two = spawn(path.join(dir, 'tgt-two'), ['30'], { stdio: 'ignore' });
+  await sleep(100); // let them exec
   const byD = await startIpcdump(['-t', 'signal', '-f', 'json', '-D', 'tgt-one']);
   const byP = await startIpcdump(['-t', 'signal', '-f', 'json', '-P', 'tgt-two']);
   const byS = await startIpcdump(['-t', 'signal', '-f', 'json', '-S', 'sh', '-D', 'tgt-two']);
   try {
-    await sh(`kill -CONT ${one.pid}; kill -CONT ${two.pid}`);
+    await sh(`kill -TERM ${one.pid}; kill -TERM ${two.pid}`);
     await byD.waitForRecord((r) => r.dst_pid === one.pid, 10000, '-D match');
     await byP.waitForRecord((r) => r.dst_pid === two.pid, 10000, '-P match');
     const rs = await byS.waitForRecord((r) => r.dst_pid === two.pid, 10000, '-S/-D match');
@@ -124,9 +125,9 @@ test('comm filters: -S, -D and -P', async () => {
 test('-o writes to a file created with mode 0600; JSON honours -o', async () => {
   const dir = tmpDir();
   const out = path.join(dir, 'out.json');
-  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const sleeper = await signalTarget();
   const t = await startIpcdump(['-t', 'signal', '-f', 'json', '-o', out, '-d', String(sleeper.pid)]);
-  await sh(`kill -CONT ${sleeper.pid}`);
+  await sh(`kill -USR1 ${sleeper.pid}`);
   await t.waitUntil(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('"dst_pid"'), 10000, 'the record in the file');
   const exit = await t.stop('SIGTERM');
   assert.deepEqual(exit, { code: 0, signal: null });
