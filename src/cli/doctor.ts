@@ -12,8 +12,10 @@ const COLLECTORS: ReadonlyArray<{ name: string; hooks: string; progs: readonly s
   { name: 'process names', hooks: 'tp_btf/sched_process_fork, sched_process_exec, task_rename, sched_process_exit', progs: ['on_fork', 'on_exec', 'on_rename', 'on_exit'] },
 ];
 
-function line(c: Check): string {
-  return `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(34)} ${c.detail}\n`;
+/** `optional` checks (hook types other collectors may prefer) print `no`, not FAIL. */
+function line(c: Check, optional = false): string {
+  const mark = c.ok ? 'ok  ' : optional ? 'no  ' : 'FAIL';
+  return `  ${mark}  ${c.name.padEnd(34)} ${c.detail}\n`;
 }
 
 export function runDoctor(out: (s: string) => void = (s) => process.stdout.write(s)): number {
@@ -22,8 +24,8 @@ export function runDoctor(out: (s: string) => void = (s) => process.stdout.write
   for (const c of [caps.privileges, caps.btf, caps.lockdown, caps.tracefs]) out(line(c));
   let ok = caps.privileges.ok && caps.btf.ok;
   if (caps.hooks.length > 0) {
-    out('\nHook types (a do-nothing program of each was loaded and attached):\n');
-    for (const c of caps.hooks) out(line(c));
+    out('\nHook types (a do-nothing program of each was loaded and attached; `no` = not usable here):\n');
+    for (const c of caps.hooks) out(line(c, true));
     out('\nCollectors:\n');
     for (const col of COLLECTORS) {
       const why = tryProgram(defaultObjectPath(), col.progs);

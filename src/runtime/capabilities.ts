@@ -74,24 +74,43 @@ export function checkBtf(): Check {
   };
 }
 
-export function checkLockdown(): Check {
-  for (const p of ['/sys/kernel/security/lockdown']) {
-    try {
-      const text = fs.readFileSync(p, 'utf8').trim();
-      const mode = /\[(\w+)\]/.exec(text)?.[1] ?? text;
-      if (mode === 'confidentiality') {
-        return {
-          name: 'lockdown',
-          ok: false,
-          detail: 'confidentiality: reading kernel memory from BPF is refused; boot with lockdown=integrity or none',
-        };
-      }
-      return { name: 'lockdown', ok: true, detail: mode };
-    } catch {
-      /* securityfs not mounted or no LSM lockdown */
-    }
+function lockdownCheck(text: string): Check {
+  const mode = /\[(\w+)\]/.exec(text)?.[1] ?? text.trim();
+  if (mode === 'confidentiality') {
+    return {
+      name: 'lockdown',
+      ok: false,
+      detail: 'confidentiality: reading kernel memory from BPF is refused; boot with lockdown=integrity or none',
+    };
   }
-  return { name: 'lockdown', ok: true, detail: 'not reported (securityfs not mounted or lockdown LSM absent)' };
+  return { name: 'lockdown', ok: true, detail: `${mode} (BPF may read kernel memory)` };
+}
+
+/**
+ * The lockdown mode lives in securityfs. When securityfs is not mounted, mount it on a
+ * private temporary directory just long enough to read the mode, so nothing is left behind.
+ */
+export function checkLockdown(): Check {
+  const file = '/sys/kernel/security/lockdown';
+  try {
+    return lockdownCheck(fs.readFileSync(file, 'utf8'));
+  } catch {
+    /* not mounted: try a temporary mount below */
+  }
+  let dir: string | undefined;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcdump-securityfs-'));
+    execFileSync('mount', ['-t', 'securityfs', 'securityfs', dir], { stdio: 'pipe' });
+    try {
+      return lockdownCheck(fs.readFileSync(path.join(dir, 'lockdown'), 'utf8'));
+    } finally {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    }
+  } catch {
+    return { name: 'lockdown', ok: true, detail: 'not reported (no lockdown LSM, or securityfs unavailable)' };
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export const TRACEFS = '/sys/kernel/tracing';
@@ -149,10 +168,21 @@ export function tryProgram(objPath: string, prog: string | readonly string[], co
   }
 }
 
+/** What a failed probe means for a user, by hook and errno; the raw libbpf text follows. */
+function explainHookFailure(prog: string, why: string): string {
+  const code = /\b(E[A-Z]+)\b/.exec(why)?.[1] ?? (/No such file or directory/.test(why) ? 'ENOENT' : /Operation not supported/.test(why) ? 'EOPNOTSUPP' : /Operation not permitted/.test(why) ? 'EPERM' : undefined);
+  let meaning: string | undefined;
+  if (prog === 'probe_kprobe' && code === 'ENOENT') meaning = 'kprobes are not available (kernel built without CONFIG_KPROBES)';
+  else if (prog === 'probe_kprobe_multi' && code === 'EOPNOTSUPP') meaning = 'kprobe.multi is not supported by this kernel';
+  else if (prog === 'probe_fentry' && code === 'EPERM') meaning = 'fentry/fexit programs are refused here (kernel policy or lockdown)';
+  else if (prog === 'probe_tracepoint' && code === 'ENOENT') meaning = 'classic tracepoints need tracefs mounted';
+  return meaning ? `${meaning}; ${code}` : why;
+}
+
 export function probeHooks(objPath = probeObjectPath()): Check[] {
   return HOOK_PROBES.map(([name, prog]) => {
     const why = tryProgram(objPath, prog);
-    return { name, ok: !why, detail: why ?? 'works' };
+    return { name, ok: !why, detail: why ? explainHookFailure(prog, why) : 'works' };
   });
 }
 
