@@ -1,6 +1,8 @@
 #include "bpf_object.h"
 
 #include <cerrno>
+#include <csignal>
+#include <pthread.h>
 #include <cstring>
 #include <vector>
 
@@ -243,7 +245,15 @@ void BpfObject::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   struct bpf_object* obj = Object(env);
   LogCapture log;
+  // The verifier gives up with EAGAIN whenever a signal is pending for the loading thread
+  // (kernel/bpf/verifier.c checks signal_pending()), and libbpf retries only a few times. A
+  // profiler's SIGPROF or a terminal's SIGWINCH can then make a valid program fail to load.
+  // Block signals on this thread for the load; pending ones are delivered right after.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
   int err = bpf_object__load(obj);
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   if (err) throw MakeNativeError(env, "bpf_object__load", err, &log);
 }
 
