@@ -73,9 +73,12 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   private readonly commFilter: (e: IpcEvent) => boolean;
   private readonly lostSeen = new Map<number, bigint>();
   private readonly lostTimer: NodeJS.Timeout;
-  private readonly queue: OutputRecord[] = [];
+  /** Records waiting for the async iterator; swapped out whole (no per-record shift()). */
+  private queue: OutputRecord[] = [];
   private waiter: (() => void) | undefined;
   private stopped = false;
+  /** true while stop() empties the ring: batches are still decoded then. */
+  private draining = false;
   readonly stats: TraceStats = { events: 0, lost: {} };
   readonly types: ReadonlySet<IpcType>;
 
@@ -155,8 +158,6 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
     this.opts.onBatchEnd?.();
   }
 
-  private draining = false;
-
   /** Read the in-kernel per-type loss counters and report what is new. */
   private pollLost(): void {
     let keys: Buffer[];
@@ -209,7 +210,12 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   async *[Symbol.asyncIterator](): AsyncIterator<OutputRecord> {
     if (this.opts.onRecord) throw new Error('this trace delivers records to onRecord');
     for (;;) {
-      while (this.queue.length > 0) yield this.queue.shift()!;
+      if (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        for (const rec of batch) yield rec;
+        continue;
+      }
       if (this.stopped) return;
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }

@@ -60,7 +60,7 @@ export function checkPrivileges(): Check {
     detail:
       `running as uid ${uid} without CAP_BPF/CAP_PERFMON` +
       (unpriv && unpriv !== '0' ? ` (unprivileged BPF is disabled: ${unpriv})` : '') +
-      '; run as root (sudo)',
+      (uid === 0 ? '; give it CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN)' : '; run as root (sudo)'),
   };
 }
 

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
-import { IpcdumpProcess, startIpcdump, runIpcdump } from '../helpers/ipcdump-process';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, IpcdumpProcess, startIpcdump, runIpcdump } from '../helpers/ipcdump-process';
 import { sh, tmpDir, sleep, signalTarget } from '../helpers/workloads';
 
 test('-x -B 4 caps the captured bytes, count stays the real size', async () => {
@@ -147,9 +147,17 @@ function oneLine(stderr: string): string {
 }
 
 test('not root: one clear line, non-zero exit', async () => {
-  const r = await runIpcdump(['-t', 'signal'], { uid: 65534, gid: 65534 });
-  assert.notEqual(r.code, 0);
-  assert.match(oneLine(r.stderr), /^ipcdump: .*(root|privilege)/);
+  // As user nobody when it can read this checkout (not under /root, say)...
+  const readable = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', CLI]).status === 0;
+  if (readable) {
+    const r = await runIpcdump(['-t', 'signal'], { uid: 65534, gid: 65534 });
+    assert.notEqual(r.code, 0);
+    assert.match(oneLine(r.stderr), /^ipcdump: insufficient privileges: .*run as root/);
+  }
+  // ...and always as root stripped of every capability, which is the same to the kernel.
+  const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, CLI, '-t', 'signal'], { encoding: 'utf8', timeout: 30000 });
+  assert.notEqual(r.status, 0);
+  assert.match(oneLine(r.stderr), /^ipcdump: insufficient privileges: .*without CAP_BPF/);
 });
 
 test('bad flag value: one clear line, exit 2', async () => {

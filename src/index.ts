@@ -1,0 +1,12 @@
+/**
+ * Library entry point: the ipcdump tracer API and the kernel runtime beneath it.
+ * See README.md ("Library API").
+ */
+export { IpcTrace, MAX_CAPTURE_BYTES } from './ipcdump/tracer';
+export type { TraceOptions, TraceStats } from './ipcdump/tracer';
+export type { IpcEvent, IpcType, Endpoint, Metadata, LostRecord, OutputRecord } from './ipcdump/event';
+export type { FilterOptions } from './ipcdump/filter';
+export { ALL_TYPES, IMPLEMENTED_TYPES, resolveTypes } from './ipcdump/types';
+export { makeFormatter } from './output';
+export * as runtime from './runtime';
+export { probeCapabilities } from './runtime/capabilities';
