@@ -1,7 +1,7 @@
 /**
  * Benchmark: what tracing costs the traced workload, side by side with the peers, in one run.
  *
- *   bench/run.sh [--runs N] [--scale F] [--only pingpong,signals,devnull]
+ *   bench/run.sh [--runs N] [--scale F] [--only pingpong,signals,devnull] [--tools floor,ipcdump,bpftrace,strace]
  *
  * Each workload is a small C program with a fixed amount of work that times its own loop. It
  * runs pinned to CPU 1, tracers on CPU 0 (unpinned ping-pong varies 10x on these VMs). For each
@@ -300,27 +300,33 @@ async function main(): Promise<void> {
   const runs = Number(opt('--runs', '5'));
   const scale = Number(opt('--scale', '1'));
   const only = opt('--only', '');
+  const toolFilter = opt('--tools', '');
   buildWorkloads();
   fs.mkdirSync(RESULTS, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcdump-bench-'));
   const results: unknown[] = [];
   const lines: string[] = [];
-  const header = `| workload | tool | slowdown median (min-max) | events delivered / expected | lost | tracer CPU µs/event |`;
+  const header = `| workload | tool | slowdown median (min-max) [runs] | events delivered / expected | lost | tracer CPU µs/event |`;
   lines.push(header, '|---|---|---|---|---|---|');
 
   for (const w of WORKLOADS) {
     if (only && !only.split(',').some((o) => w.binary.includes(o))) continue;
     const n = Math.max(1, Math.round(w.n * scale));
-    const tools = TOOLS.filter((t) => t.available());
+    const tools = TOOLS.filter((t) => t.available() && (t.name === 'untraced' || !toolFilter || toolFilter.split(',').some((f) => t.name.includes(f))));
     const samples = new Map<string, RunResult[]>();
-    // Interleave tools run by run so drift on the machine affects all alike.
+    // Interleave tools run by run so drift on the machine affects all alike. A tool whose run
+    // took over a minute (strace on the syscall-heavy workloads) is run only once.
+    const slow = new Set<string>();
     for (let r = 0; r < runs; r++) {
       for (const t of tools) {
+        if (slow.has(t.name)) continue;
+        const started = Date.now();
         const out = path.join(tmp, `${w.binary}-${r}.out`);
         fs.rmSync(out, { force: true });
         try {
           const res = await t.run(w, n, out);
           samples.set(t.name, [...(samples.get(t.name) ?? []), res]);
+          if (Date.now() - started > 60_000) slow.add(t.name);
         } catch (err) {
           process.stderr.write(`bench: ${t.name} on ${w.binary}: ${(err as Error).message.split('\n')[0]}\n`);
         }
@@ -339,7 +345,7 @@ async function main(): Promise<void> {
       const perEvent = ev > 0 && isFinite(cpu) ? ((cpu / ev) * 1e6).toFixed(2) : '-';
       const tracerRow = t.name !== 'untraced' && !t.name.startsWith('floor');
       lines.push(
-        `| ${w.name} | ${t.name} | ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | ${tracerRow ? `${ev} / ${expected}` : '-'} | ${tracerRow ? lost : '-'} | ${tracerRow ? perEvent : '-'} |`,
+        `| ${w.name} | ${t.name} | ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) [${ratios.length}] | ${tracerRow ? `${ev} / ${expected}` : '-'} | ${tracerRow ? lost : '-'} | ${tracerRow ? perEvent : '-'} |`,
       );
       results.push({ workload: w.binary, n, tool: t.name, baselineSeconds: base, ratios, events: ev, expected, lost, tracerCpuSec: cpu });
     }

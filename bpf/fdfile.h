@@ -10,18 +10,22 @@
 #define S_IFCHR_ 0020000
 #define PIPEFS_MAGIC_ 0x50495045
 
+/* Runs on every write() and read() exit, so it is written for speed: in tp_btf programs the
+ * task pointer is BTF-typed, and loads through BTF pointers compile to plain (fault-handled)
+ * memory loads instead of bpf_probe_read_kernel() helper calls. Only the fd array, a pointer
+ * to pointers that BTF loads cannot express, needs one helper call. */
 static __always_inline struct file *fd_to_file(int fd)
 {
 	if (fd < 0)
 		return NULL;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt)
+	struct files_struct *files = task->files;
+	if (!files)
 		return NULL;
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;

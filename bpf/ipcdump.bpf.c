@@ -82,6 +82,10 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
+/* Pipe writes between their sys_enter and sys_exit, machine-wide. Lets every other write()'s
+ * sys_exit skip the inflight hash lookup (measured: ~40 ns of a ~60 ns program). */
+volatile __s64 pipe_writes_inflight = 0;
+
 /* Scratch space: records are larger than the 512-byte BPF stack. */
 struct scratch {
 	struct ipc_rec ev;
@@ -226,6 +230,8 @@ static __always_inline __u64 fd_pipe(int fd, struct inflight *c)
 	struct file *f = fd_to_file(fd);
 	if (!f)
 		return 0;
+	/* f comes from a probe read (not a BTF pointer), so its fields need probe reads too;
+	 * the common non-pipe case costs two of them. */
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	umode_t mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & S_IFMT_) != S_IFIFO_)
@@ -370,8 +376,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	c->has_write = 0;
 	pipe_write_enter(pid_tgid, id, c, pipe, wlen);
-	if (c->has_write)
-		bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_ANY);
+	if (c->has_write && bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&pipe_writes_inflight, 1);
+	else if (c->has_write)
+		bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_ANY); /* stale entry of this thread */
 	return 0;
 }
 
@@ -505,9 +513,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 #if defined(__TARGET_ARCH_arm64)
-	long nr = BPF_CORE_READ(regs, syscallno);
+	long nr = regs->syscallno;
 #else
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax; /* a BTF pointer: a direct load, no helper call */
 #endif
 	int in_fd = -1;
 	__u8 buf_kind = BUF_NONE;
@@ -544,7 +552,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 write_done:;
 	/* Write side: give back the part of the reservation that was not written, unless the slot
 	 * was since recycled (more than WQ_LEN later writes) or already fully consumed. */
-	struct inflight *w = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	struct inflight *w = pipe_writes_inflight > 0 ? bpf_map_lookup_elem(&inflight, &pid_tgid) : NULL;
 	if (w) {
 		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
 		__u64 written = ret > 0 ? ret : 0;
@@ -554,7 +562,8 @@ write_done:;
 			__u64 unwritten = w->requested - written;
 			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
 		}
-		bpf_map_delete_elem(&inflight, &pid_tgid);
+		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
+			__sync_fetch_and_add(&pipe_writes_inflight, -1);
 	}
 	if (in_fd < 0 || ret <= 0)
 		return 0;

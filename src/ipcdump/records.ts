@@ -85,6 +85,11 @@ export class RecordDecoder {
   /** Call after each batch: forgets bytes whose event record never came (it was lost). */
   endBatch(): void {
     this.batchNo++;
+    if (this.lastChunk !== undefined) {
+      // its event may come in the next batch (a batch can end between them)
+      this.pending.set(this.lastId, { chunks: [this.lastChunk], age: this.batchNo });
+      this.lastChunk = undefined;
+    }
     if (this.pending.size === 0) return;
     for (const [id, p] of this.pending) {
       if (this.batchNo - p.age > 2) this.pending.delete(id);
@@ -95,14 +100,45 @@ export class RecordDecoder {
     return u64(buf, off);
   }
 
+  /**
+   * Bytes of one event usually arrive as one chunk right before the event record (the BPF
+   * program emits them back to back), so keep that case in a single slot; chunks of several
+   * events interleaved (other CPUs) go to the map. Chunks are views into the batch Buffer,
+   * which the addon allocates afresh for every batch, so no copy is needed.
+   */
+  private lastId = -1;
+  private lastChunk: Buffer | undefined;
+
   private collectData(buf: Buffer, off: number, len: number): void {
     const id = this.idAt(buf, off + DATA_REC.id);
     const n = buf.readUInt32LE(off + DATA_REC.len);
     const start = off + DATA_REC.data;
-    const chunk = Buffer.from(buf.subarray(start, Math.min(start + n, off + len)));
+    const chunk = buf.subarray(start, Math.min(start + n, off + len));
+    if (this.lastChunk === undefined && this.pending.size === 0) {
+      this.lastId = id;
+      this.lastChunk = chunk;
+      return;
+    }
+    if (this.lastChunk !== undefined) {
+      // a second chunk: move the slot into the map to keep chunk order per id
+      this.pending.set(this.lastId, { chunks: [this.lastChunk], age: this.batchNo });
+      this.lastChunk = undefined;
+    }
     const p = this.pending.get(id);
     if (p) p.chunks.push(chunk);
     else this.pending.set(id, { chunks: [chunk], age: this.batchNo });
+  }
+
+  private takeData(id: number): Buffer | undefined {
+    if (this.lastChunk !== undefined && this.lastId === id) {
+      const c = this.lastChunk;
+      this.lastChunk = undefined;
+      return c;
+    }
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    return p.chunks.length === 1 ? p.chunks[0] : Buffer.concat(p.chunks);
   }
 
   private comm(pid: number, buf: Buffer, off: number): string {
@@ -127,13 +163,9 @@ export class RecordDecoder {
       metadata: this.metadata(type, buf, off, len),
     };
     const dataLen = buf.readUInt32LE(off + IPC_REC.data_len);
-    if (dataLen > 0) {
-      const id = this.idAt(buf, off + IPC_REC.id);
-      const p = this.pending.get(id);
-      if (p) {
-        this.pending.delete(id);
-        event.bytes = p.chunks.length === 1 ? p.chunks[0] : Buffer.concat(p.chunks);
-      }
+    if (dataLen > 0 && this.wantBytes) {
+      const bytes = this.takeData(this.idAt(buf, off + IPC_REC.id));
+      if (bytes) event.bytes = bytes;
     }
     return event;
   }
