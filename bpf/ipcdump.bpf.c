@@ -25,6 +25,7 @@ const volatile __u32 byte_cap = 0;       /* 0 = do not capture bytes; else max b
 const volatile bool filter_any_on = false; /* -p: src or dst in filter_any */
 const volatile bool filter_src_on = false; /* -s */
 const volatile bool filter_dst_on = false; /* -d */
+const volatile bool trace_pipe = true;     /* the pipe type is selected */
 
 /* ---- maps ---- */
 struct {
@@ -61,14 +62,17 @@ struct {
 /* A pipe syscall in flight on one thread (sys_enter -> sys_exit). */
 enum { BUF_NONE = 0, BUF_PLAIN = 1, BUF_IOV = 2 };
 /* A write into a pipe in flight on one thread (sys_enter -> sys_exit), plus scratch fields
- * filled by fd_pipe(). */
+ * filled by fd_classify(). */
 struct inflight {
 	__u8 has_write;
-	__u8 fifo;      /* fd_pipe() result */
-	__u16 name_len; /* fd_pipe() result */
+	__u8 fifo;      /* fd_classify() result */
+	__u16 name_len; /* fd_classify() result */
 	__u32 nr;
-	__u64 ino;      /* fd_pipe() result */
-	char name[PIPE_NAME_LEN]; /* fd_pipe() result */
+	__u64 ino;      /* fd_classify() result: inode of the pipe or socket */
+	__u64 obj;      /* fd_classify() result: struct pipe_inode_info * or struct sock * */
+	__u16 sk_type;  /* fd_classify() result for sockets */
+	__u8 pad[6];
+	char name[PIPE_NAME_LEN]; /* fd_classify() result */
 	__u64 wpipe;
 	__u64 wino;
 	__u64 requested; /* bytes the writer asked to write */
@@ -86,10 +90,29 @@ struct {
  * sys_exit skip the inflight hash lookup (measured: ~40 ns of a ~60 ns program). */
 volatile __s64 pipe_writes_inflight = 0;
 
-/* Scratch space: records are larger than the 512-byte BPF stack. */
+struct copy_state {
+	__u64 id;
+	__u64 buf;      /* BUF_IOV: the iovec array */
+	__u64 iovcnt;
+	__u64 seg_base;
+	__u64 seg_len;
+	__u64 seg_off;
+	__u32 iov_i;
+	__u32 off;      /* bytes emitted so far */
+	__u32 total;    /* bytes to emit */
+	__u16 type;
+	__u8 kind;
+	__u8 failed;
+};
+
+/* Scratch space: records are larger than the 512-byte BPF stack. The copy state lives here,
+ * not on the stack, so the verifier sees its fields as unknown values and checks the
+ * bpf_loop callback once instead of iterating it with precise counters (kernels >= 6.7
+ * otherwise exceed the 1M-instruction budget). */
 struct scratch {
 	struct ipc_rec ev;
 	struct inflight ctx;
+	struct copy_state copy;
 	struct data_rec data;
 };
 struct {
@@ -105,6 +128,10 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } event_seq SEC(".maps");
+
+static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
+					      __u64 pipe, __u64 requested, bool is_pipe);
+#include "unix.h"
 
 /* Keep the record structs in the object's BTF for the layout generator. */
 struct rec_hdr *unused_rec_hdr __attribute__((unused));
@@ -225,30 +252,49 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
  * ===================================================================================== */
 
 /* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
-static __always_inline __u64 fd_pipe(int fd, struct inflight *c)
+enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2 };
+
+/* What fd is: a pipe/FIFO, a unix socket (when traced), or something else. Fills c->obj
+ * (the pipe or the sock), c->ino, and for FIFOs the name. Runs on every read()/write(), so
+ * the common "something else" case costs two probe reads after the fd lookup. */
+static __always_inline int fd_classify(int fd, struct inflight *c)
 {
 	struct file *f = fd_to_file(fd);
 	if (!f)
-		return 0;
-	/* f comes from a probe read (not a BTF pointer), so its fields need probe reads too;
-	 * the common non-pipe case costs two of them. */
+		return FD_OTHER;
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	umode_t mode = BPF_CORE_READ(inode, i_mode);
-	if ((mode & S_IFMT_) != S_IFIFO_)
-		return 0;
-	c->ino = BPF_CORE_READ(inode, i_ino);
-	c->fifo = BPF_CORE_READ(inode, i_sb, s_magic) != PIPEFS_MAGIC_;
-	c->name_len = 0;
-	if (c->fifo) {
-		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-		long n = bpf_probe_read_kernel_str(c->name, sizeof(c->name), name);
-		if (n > 1)
-			c->name_len = n - 1;
+	umode_t mode = BPF_CORE_READ(inode, i_mode) & S_IFMT_;
+	if (trace_pipe && mode == S_IFIFO_) {
+		c->ino = BPF_CORE_READ(inode, i_ino);
+		c->fifo = BPF_CORE_READ(inode, i_sb, s_magic) != PIPEFS_MAGIC_;
+		c->name_len = 0;
+		if (c->fifo) {
+			const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+			long n = bpf_probe_read_kernel_str(c->name, sizeof(c->name), name);
+			if (n > 1)
+				c->name_len = n - 1;
+		}
+		c->obj = (__u64)BPF_CORE_READ(f, private_data);
+		return FD_PIPE;
 	}
-	return (__u64)BPF_CORE_READ(f, private_data);
+	if (trace_unix && mode == S_IFSOCK_) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		struct sock *sk = BPF_CORE_READ(sock, sk);
+		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX_)
+			return FD_OTHER;
+		c->sk_type = BPF_CORE_READ(sk, sk_type);
+		if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
+			return FD_OTHER;
+		c->ino = BPF_CORE_READ(inode, i_ino);
+		c->obj = (__u64)sk;
+		return FD_UNIX;
+	}
+	return FD_OTHER;
 }
 
-static __always_inline struct pipe_state *pipe_state_get(__u64 pipe, __u64 ino)
+/* The write queue of a pipe or of a stream socket's receiving end (keyed by the
+ * pipe_inode_info or sock pointer; `ino` guards against pointer reuse). */
+static __always_inline struct pipe_state *pipe_state_get(__u64 pipe, __u64 ino, bool is_pipe)
 {
 	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
 	if (ps && ps->ino == ino)
@@ -256,18 +302,22 @@ static __always_inline struct pipe_state *pipe_state_get(__u64 pipe, __u64 ino)
 	/* First sight (or a reused pointer): start a fresh queue. Whatever is already in the
 	 * pipe was written before we could see it; account it to an unknown writer so it is
 	 * not mistaken for the next write's bytes. */
-	struct pipe_inode_info *pi = (struct pipe_inode_info *)pipe;
-	__u32 head = BPF_CORE_READ(pi, head);
-	__u32 tail = BPF_CORE_READ(pi, tail);
-	__u32 ring = BPF_CORE_READ(pi, ring_size);
-	struct pipe_buffer *bufs = BPF_CORE_READ(pi, bufs);
 	__u64 pending = 0;
-	for (int i = 0; i < 16; i++) {
-		if (tail + i == head || !ring)
-			break;
-		struct pipe_buffer *b = &bufs[(tail + i) & (ring - 1)];
-		pending += BPF_CORE_READ(b, len);
+	if (is_pipe) {
+		struct pipe_inode_info *pi = (struct pipe_inode_info *)pipe;
+		__u32 head = BPF_CORE_READ(pi, head);
+		__u32 tail = BPF_CORE_READ(pi, tail);
+		__u32 ring = BPF_CORE_READ(pi, ring_size);
+		struct pipe_buffer *bufs = BPF_CORE_READ(pi, bufs);
+		for (int i = 0; i < 16; i++) {
+			if (tail + i == head || !ring)
+				break;
+			struct pipe_buffer *b = &bufs[(tail + i) & (ring - 1)];
+			pending += BPF_CORE_READ(b, len);
+		}
 	}
+	/* (a stream socket's already-queued bytes are not counted: they show as unknown-source
+	 * only when no later send is queued; see README limitations) */
 	struct scratch *s = get_scratch();
 	if (!s)
 		return NULL;
@@ -299,13 +349,13 @@ static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
 	return total;
 }
 
-/* A write-like syscall on a pipe: reserve a queue slot for its bytes. */
-static __always_inline void pipe_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
-					     __u64 pipe, __u64 requested)
+/* A write-like syscall into a pipe or stream socket: reserve a queue slot for its bytes. */
+static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
+					      __u64 pipe, __u64 requested, bool is_pipe)
 {
 	if (!requested)
 		return;
-	struct pipe_state *ps = pipe_state_get(pipe, c->ino);
+	struct pipe_state *ps = pipe_state_get(pipe, c->ino, is_pipe);
 	if (!ps)
 		return;
 	__u32 head = ps->head;
@@ -335,9 +385,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	int out_fd;
 	__u64 iov = 0, cnt = 0, wlen = 0;
 
-	/* Decode only the syscalls that put data into pipes; everything else returns here. */
+	/* Decode only the syscalls that put data into pipes or sockets; others return here. */
 	switch (id) {
 	case NR_write:
+	case NR_sendto: /* sendto(fd, buf, len, flags, addr, addrlen) */
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
@@ -348,6 +399,17 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		iov = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
+	case NR_sendmsg: { /* sendmsg(fd, msghdr, flags): the iovecs are in the user msghdr */
+		if (!trace_unix)
+			return 0;
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		struct user_msghdr m;
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+			return 0;
+		iov = (__u64)m.msg_iov;
+		cnt = m.msg_iovlen;
+		break;
+	}
 	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
 		out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
@@ -368,14 +430,17 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
-	__u64 pipe = fd_pipe(out_fd, c);
-	if (!pipe)
+	int kind = fd_classify(out_fd, c);
+	if (kind == FD_OTHER)
 		return 0;
 	if (iov)
-		wlen = iov_total(iov, cnt); /* writev/vmsplice */
+		wlen = iov_total(iov, cnt); /* writev/vmsplice/sendmsg */
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	c->has_write = 0;
-	pipe_write_enter(pid_tgid, id, c, pipe, wlen);
+	if (kind == FD_PIPE)
+		queue_write_enter(pid_tgid, id, c, c->obj, wlen, true);
+	else
+		unix_send_enter(pid_tgid, id, c, wlen);
 	if (c->has_write && bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&pipe_writes_inflight, 1);
 	else if (c->has_write)
@@ -386,24 +451,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 /* Copying user bytes as REC_DATA records, one chunk (or one step to the next iovec) per loop
  * iteration. Run under bpf_loop() so the verifier checks the step once instead of unrolling
  * MAX_DATA_CHUNKS iterations (which exceeds its 1M-instruction budget). */
-struct copy_state {
-	__u64 id;
-	__u64 buf;      /* BUF_IOV: the iovec array */
-	__u64 iovcnt;
-	__u64 seg_base;
-	__u64 seg_len;
-	__u64 seg_off;
-	__u32 iov_i;
-	__u32 off;      /* bytes emitted so far */
-	__u32 total;    /* bytes to emit */
-	__u16 type;
-	__u8 kind;
-	__u8 failed;
-};
 
-static long copy_step(__u32 index, void *ctx)
+static long copy_step(__u32 index, void *unused)
 {
-	struct copy_state *c = ctx;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 1;
+	struct copy_state *c = &s->copy;
 	if (c->off >= c->total)
 		return 1;
 	if (c->seg_off >= c->seg_len) {
@@ -418,9 +472,6 @@ static long copy_step(__u32 index, void *ctx)
 		c->seg_off = 0;
 		return 0;
 	}
-	struct scratch *s = get_scratch();
-	if (!s)
-		return 1;
 	struct data_rec *d = &s->data;
 	__u64 n = c->seg_len - c->seg_off;
 	if (n > c->total - c->off)
@@ -444,26 +495,32 @@ static long copy_step(__u32 index, void *ctx)
 static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __u64 buf,
 					     __u64 iovcnt, __u32 total)
 {
-	struct copy_state c = {
-		.id = id,
-		.buf = buf,
-		.iovcnt = iovcnt,
-		.seg_base = kind == BUF_PLAIN ? buf : 0,
-		.seg_len = kind == BUF_PLAIN ? total : 0,
-		.total = total,
-		.type = type,
-		.kind = kind,
-	};
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct copy_state *c = &s->copy;
+	c->id = id;
+	c->buf = buf;
+	c->iovcnt = iovcnt;
+	c->seg_base = kind == BUF_PLAIN ? buf : 0;
+	c->seg_len = kind == BUF_PLAIN ? total : 0;
+	c->seg_off = 0;
+	c->iov_i = 0;
+	c->off = 0;
+	c->total = total;
+	c->type = type;
+	c->kind = kind;
+	c->failed = 0;
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
 		/* enough steps for MAX_DATA_CHUNKS chunks plus one step per iovec */
-		bpf_loop(MAX_DATA_CHUNKS + 1024, copy_step, &c, 0);
+		bpf_loop(MAX_DATA_CHUNKS + 1024, copy_step, NULL, 0);
 	} else {
 		/* Kernels before 5.17: a short unrolled loop (the first chunks only). */
 		for (int i = 0; i < 4; i++)
-			if (copy_step(i, &c))
+			if (copy_step(i, NULL))
 				break;
 	}
-	return c.off;
+	return c->off;
 }
 
 /* Attribute `n` bytes just read from the pipe to the writes that queued them. */
@@ -519,7 +576,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 #endif
 	int in_fd = -1;
 	__u8 buf_kind = BUF_NONE;
-	__u64 buf = 0, cnt = 0;
+	__u64 buf = 0, cnt = 0, flags = 0;
 	bool consume = true;
 
 	switch (nr) {
@@ -527,6 +584,25 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		buf_kind = BUF_PLAIN;
 		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		break;
+	case NR_recvfrom: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
+		if (!trace_unix)
+			return 0;
+		buf_kind = BUF_PLAIN;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		break;
+	case NR_recvmsg: { /* recvmsg(fd, msghdr, flags) */
+		if (!trace_unix)
+			return 0;
+		struct user_msghdr m;
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+			return 0;
+		buf_kind = BUF_IOV;
+		buf = (__u64)m.msg_iov;
+		cnt = m.msg_iovlen;
+		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	}
 	case NR_readv:
 	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
 	case NR_vmsplice: /* vmsplice on a pipe's read end copies its data out */
@@ -543,6 +619,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	case NR_writev:
 	case NR_pwritev2:
 	case NR_sendfile:
+	case NR_sendto:
+	case NR_sendmsg:
 		goto write_done;
 	default:
 		return 0;
@@ -579,26 +657,42 @@ write_done:;
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
-	__u64 pipe = fd_pipe(in_fd, c);
-	if (!pipe)
+	int kind = fd_classify(in_fd, c);
+	if (kind == FD_OTHER)
 		return 0;
-	struct pipe_state *ps = pipe_state_get(pipe, c->ino);
-	if (!ps)
-		return 0;
-
 	struct ipc_rec *ev = &s->ev;
 	ev->src_pid = -1;
 	ev->src_tid = -1;
+	ev->src_inode = 0;
 	__builtin_memset(ev->src_comm, 0, TASK_COMM_LEN);
-	ev->flags = c->fifo ? IPC_F_FIFO : 0;
-	pipe_consume(ps, ret, consume, ev);
+	__u16 type = IPC_PIPE;
+	if (kind == FD_PIPE) {
+		struct pipe_state *ps = pipe_state_get(c->obj, c->ino, true);
+		if (!ps)
+			return 0;
+		ev->flags = c->fifo ? IPC_F_FIFO : 0;
+		pipe_consume(ps, ret, consume, ev);
+	} else {
+		if (flags & MSG_PEEK_) /* the data stays queued: report it when really read */
+			return 0;
+		type = unix_ipc_type(c->sk_type);
+		ev->flags = 0;
+		if (c->sk_type == SOCK_STREAM_) {
+			struct pipe_state *ps = pipe_state_get(c->obj, 0, false);
+			if (ps)
+				pipe_consume(ps, ret, true, ev);
+		} else {
+			unix_dgram_source(pid_tgid, ev);
+		}
+		unix_path((struct sock *)c->obj, c);
+	}
 	if (ev->src_pid < 0)
 		ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
 
 	if (!pid_filter_pass(ev->src_pid, dst))
 		return 0;
 
-	fill_hdr(&ev->h, REC_IPC, IPC_PIPE);
+	fill_hdr(&ev->h, REC_IPC, type);
 	ev->id = next_event_id();
 	ev->dst_pid = dst;
 	ev->dst_tid = (__u32)pid_tgid;
@@ -615,9 +709,9 @@ write_done:;
 		ev->flags |= IPC_F_NO_USER_BUF;
 	} else if (byte_cap) {
 		__u32 want = ret < byte_cap ? ret : byte_cap;
-		ev->data_len = emit_user_bytes(ev->id, IPC_PIPE, buf_kind, buf, cnt, want);
+		ev->data_len = emit_user_bytes(ev->id, type, buf_kind, buf, cnt, want);
 	}
-	output_batched(ev, ipc_rec_size(ev), IPC_PIPE);
+	output_batched(ev, ipc_rec_size(ev), type);
 	return 0;
 }
 

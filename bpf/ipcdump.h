@@ -61,7 +61,10 @@ struct ipc_rec {
 	__u32 syscall;     /* syscall that carried the IPC (pipe), -1 if none */
 	__u16 name_len;    /* bytes used in name[] (no NUL) */
 	__u16 pad;
-	char name[PIPE_NAME_LEN]; /* pipe: FIFO basename, empty for anonymous pipes */
+	__u64 src_inode;   /* unix dgram/seqpacket: inode of the sending socket (0 if closed) */
+	/* pipe: FIFO basename, empty for anonymous pipes; unix: the socket's bound sun_path
+	 * (raw bytes; a leading NUL means an abstract name), empty when unbound */
+	char name[PIPE_NAME_LEN];
 };
 
 /* ipc_rec.flags */

@@ -8,6 +8,10 @@
 #define NR_readv 19
 #define NR_writev 20
 #define NR_sendfile 40
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
 #define NR_splice 275
 #define NR_tee 276
 #define NR_vmsplice 278
@@ -19,6 +23,10 @@
 #define NR_readv 65
 #define NR_writev 66
 #define NR_sendfile 71
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_sendmsg 211
+#define NR_recvmsg 212
 #define NR_vmsplice 75
 #define NR_splice 76
 #define NR_tee 77

@@ -10,9 +10,9 @@ export const REC_HDR = {
   ts: 8, // u64, 8 bytes
 } as const;
 
-/** struct ipc_rec (240 bytes) */
+/** struct ipc_rec (248 bytes) */
 export const IPC_REC = {
-  SIZE: 240,
+  SIZE: 248,
   h_kind: 0, // u16, 2 bytes
   h_type: 2, // u16, 2 bytes
   h_cpu: 4, // u32, 4 bytes
@@ -33,7 +33,8 @@ export const IPC_REC = {
   syscall: 104, // u32, 4 bytes
   name_len: 108, // u16, 2 bytes
   pad: 110, // u16, 2 bytes
-  name: 112, // bytes, 128 bytes
+  src_inode: 112, // u64, 8 bytes
+  name: 120, // bytes, 128 bytes
 } as const;
 
 /** struct data_rec (16416 bytes) */

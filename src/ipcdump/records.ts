@@ -40,6 +40,20 @@ function u64(view: Buffer, off: number): number {
   return view.readUInt32LE(off) + view.readUInt32LE(off + 4) * 0x1_0000_0000;
 }
 
+/**
+ * A sun_path as the original prints it: a filesystem path up to its first NUL; an abstract
+ * name (leading NUL) as `@` + the bytes up to the next NUL; nothing bound: `<anonymous>`.
+ */
+export function unixPath(buf: Buffer, start: number, end: number): string {
+  if (end <= start) return '<anonymous>';
+  const abstract = buf[start] === 0;
+  const from = abstract ? start + 1 : start;
+  let stop = buf.indexOf(0, from);
+  if (stop < 0 || stop > end) stop = end;
+  const name = buf.toString('utf8', from, stop);
+  return abstract ? '@' + name : name || '<anonymous>';
+}
+
 interface PendingData {
   chunks: Buffer[];
   age: number;
@@ -178,7 +192,10 @@ export class RecordDecoder {
         ['name', signalName(sig)],
       ];
     }
-    // pipe (the only other type this object produces)
+    if (type === 'unix-stream' || type === 'unix-dgram' || type === 'unix-seqpacket') {
+      return this.unixMetadata(type, buf, off, len);
+    }
+    // pipe
     const nameLen = buf.readUInt16LE(off + IPC_REC.name_len);
     const nameEnd = Math.min(off + IPC_REC.name + nameLen, off + len);
     const name = nameLen > 0 ? buf.toString('utf8', off + IPC_REC.name, nameEnd) : '<anonymous>';
@@ -195,6 +212,22 @@ export class RecordDecoder {
     const flags = buf.readUInt32LE(off + IPC_REC.flags);
     if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
     if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'written before tracing started']);
+    return meta;
+  }
+
+  /** unix sockets: `path` as the original (`@name` for abstract names), count, src_inode. */
+  private unixMetadata(type: IpcType, buf: Buffer, off: number, len: number): Metadata {
+    const nameLen = buf.readUInt16LE(off + IPC_REC.name_len);
+    const start = off + IPC_REC.name;
+    const end = Math.min(start + nameLen, off + len);
+    const meta: Array<readonly [string, string | number]> = [
+      ['path', unixPath(buf, start, end)],
+      ['count', u64(buf, off + IPC_REC.count)],
+    ];
+    if (type !== 'unix-stream') meta.push(['src_inode', u64(buf, off + IPC_REC.src_inode)]);
+    const flags = buf.readUInt32LE(off + IPC_REC.flags);
+    if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
+    if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'sender unknown (sent before tracing started)']);
     return meta;
   }
 }

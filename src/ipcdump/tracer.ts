@@ -54,8 +54,13 @@ export const MAX_CAPTURE_BYTES = 64 * 16384;
 const PROGRAMS: Record<string, readonly string[]> = {
   signal: ['on_signal_generate'],
   pipe: ['on_sys_enter', 'on_sys_exit'],
+  'unix-stream': ['on_sys_enter', 'on_sys_exit'],
+  'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
+  'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
   lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
 };
+
+const UNIX_TYPES: readonly IpcType[] = ['unix-stream', 'unix-dgram', 'unix-seqpacket'];
 
 export function defaultObjectPath(): string {
   // dist/src/ipcdump/tracer.js -> <package root>/build/bpf/ipcdump.bpf.o
@@ -114,6 +119,10 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setGlobalBool('filter_any_on', filters.pids.any.length > 0);
       obj.setGlobalBool('filter_src_on', filters.pids.src.length > 0);
       obj.setGlobalBool('filter_dst_on', filters.pids.dst.length > 0);
+      const unixBits = UNIX_TYPES.filter((t) => types.has(t)).reduce((b, t) => b | (1 << TYPE_IDS[t]), 0);
+      obj.setGlobalBool('trace_unix', unixBits !== 0);
+      obj.setGlobalBool('trace_pipe', types.has('pipe'));
+      obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
       const wanted = new Set<string>(PROGRAMS.lifecycle);
       for (const t of types) for (const p of PROGRAMS[t] ?? []) wanted.add(p);

@@ -133,7 +133,9 @@ export class OutputSink extends EventEmitter {
         }
         if (code === 'EINTR') continue;
         this.dead = true;
-        if (code === 'EPIPE') {
+        // the reader went away: EPIPE for a pipe, ECONNRESET for a socket (Node's stdio
+        // 'pipe' is a unix socketpair, so are many supervisors' log sockets)
+        if (code === 'EPIPE' || code === 'ECONNRESET') {
           this.emit('epipe');
         } else {
           this.emit('error', new FatalError(`failed to write ${this.label}: ${reason(err)}`, { cause: err }));

@@ -93,7 +93,9 @@ export class IpcdumpProcess {
 
   /** Output lines parsed as JSON (for -f json). */
   records(): JsonRecord[] {
+    // only complete lines: the last one may still be being written
     return this.stdout
+      .slice(0, this.stdout.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as JsonRecord);

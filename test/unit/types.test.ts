@@ -44,23 +44,24 @@ test('unknown names are usage errors (case-sensitive)', () => {
 });
 
 test('implemented types', () => {
-  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['pipe', 'signal']);
+  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['pipe', 'signal', 'unix-dgram', 'unix-seqpacket', 'unix-stream']);
 });
 
 test('planTypes: default/all silently limited to implemented types', () => {
   for (const names of [[], ['all'], ['a']]) {
     const p = planTypes(names);
-    assert.deepEqual([...p.enabled], ['signal', 'pipe']);
+    assert.deepEqual([...p.enabled], ['signal', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pipe']);
     assert.deepEqual(p.unsupported, []);
     assert.equal(p.requested.size, 8);
   }
 });
 
 test('planTypes: explicitly requested unimplemented types are reported', () => {
-  assert.deepEqual(planTypes(['us']).unsupported, ['unix-stream']);
+  assert.deepEqual(planTypes(['t']).unsupported, ['pty']);
   assert.deepEqual(planTypes(['k', 'lo']).unsupported, ['loopback-tcp', 'loopback-udp']);
   assert.deepEqual([...planTypes(['k', 'lo']).enabled], ['signal']);
-  assert.deepEqual(planTypes(['all', 'u']).unsupported, ['unix-stream', 'unix-dgram', 'unix-seqpacket']);
+  assert.deepEqual(planTypes(['all', 'lt']).unsupported, ['loopback-tcp']);
+  assert.deepEqual(planTypes(['u']).unsupported, []);
   assert.deepEqual(planTypes(['k', 'p']), { requested: new Set(['signal', 'pipe']), enabled: new Set(['signal', 'pipe']), unsupported: [] });
   // with a custom implemented set
   assert.deepEqual(planTypes(['u'], new Set(['unix-stream', 'unix-dgram', 'unix-seqpacket'])).unsupported, []);
