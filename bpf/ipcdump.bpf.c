@@ -71,7 +71,9 @@ struct inflight {
 	__u64 ino;      /* fd_classify() result: inode of the pipe or socket */
 	__u64 obj;      /* fd_classify() result: struct pipe_inode_info * or struct sock * */
 	__u16 sk_type;  /* fd_classify() result for sockets */
-	__u8 pad[6];
+	__u8 pty_master;/* fd_classify() result for ptys */
+	__u8 wkind;     /* FD_* of the write in flight */
+	__u8 pad[4];
 	char name[PIPE_NAME_LEN]; /* fd_classify() result */
 	__u64 wpipe;
 	__u64 wino;
@@ -132,6 +134,7 @@ struct {
 static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
 					      __u64 pipe, __u64 requested, bool is_pipe);
 #include "unix.h"
+#include "pty.h"
 
 /* Keep the record structs in the object's BTF for the layout generator. */
 struct rec_hdr *unused_rec_hdr __attribute__((unused));
@@ -252,7 +255,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
  * ===================================================================================== */
 
 /* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
-enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2 };
+enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2, FD_PTY = 3 };
 
 /* What fd is: a pipe/FIFO, a unix socket (when traced), or something else. Fills c->obj
  * (the pipe or the sock), c->ino, and for FIFOs the name. Runs on every read()/write(), so
@@ -288,6 +291,15 @@ static __always_inline int fd_classify(int fd, struct inflight *c)
 		c->ino = BPF_CORE_READ(inode, i_ino);
 		c->obj = (__u64)sk;
 		return FD_UNIX;
+	}
+	if (trace_pty && mode == S_IFCHR_) {
+		int side = pty_side(inode);
+		if (!side)
+			return FD_OTHER;
+		struct tty_file_private *tfp = BPF_CORE_READ(f, private_data);
+		c->obj = (__u64)BPF_CORE_READ(tfp, tty);
+		c->pty_master = side == 1;
+		return c->obj ? FD_PTY : FD_OTHER;
 	}
 	return FD_OTHER;
 }
@@ -437,10 +449,17 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		wlen = iov_total(iov, cnt); /* writev/vmsplice/sendmsg */
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	c->has_write = 0;
-	if (kind == FD_PIPE)
+	c->wkind = kind;
+	if (kind == FD_PIPE) {
 		queue_write_enter(pid_tgid, id, c, c->obj, wlen, true);
-	else
+	} else if (kind == FD_UNIX) {
 		unix_send_enter(pid_tgid, id, c, wlen);
+	} else if (id == NR_write || id == NR_writev || id == NR_pwritev2) {
+		/* pty: reported at sys_exit once the byte count is known */
+		c->has_write = 1;
+		c->nr = id;
+		c->wpipe = 0;
+	}
 	if (c->has_write && bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&pipe_writes_inflight, 1);
 	else if (c->has_write)
@@ -562,6 +581,63 @@ static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool co
 		ps->tail = tail;
 }
 
+/* A write into a pty completed: report it to the reader of the other side. */
+static __always_inline void pty_write_exit(__u64 pid_tgid, struct pt_regs *regs, long nr, long ret,
+					   __u64 tty_ptr, bool master)
+{
+	struct tty_struct *tty = (struct tty_struct *)tty_ptr;
+	struct tty_struct *other = BPF_CORE_READ(tty, link);
+	struct tty_struct *slave = master ? other : tty;
+	if (!other || !slave)
+		return;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct ipc_rec *ev = &s->ev;
+	__builtin_memset(ev->dst_comm, 0, TASK_COMM_LEN);
+	ev->dst_pid = -1;
+	ev->dst_tid = -1;
+	__u64 key = (__u64)other;
+	struct reader *r = bpf_map_lookup_elem(&pty_reader, &key);
+	if (r) {
+		ev->dst_pid = r->tgid;
+		ev->dst_tid = r->tid;
+		__builtin_memcpy(ev->dst_comm, r->comm, TASK_COMM_LEN);
+	} else if (master) {
+		/* nobody seen reading the slave yet: its foreground process group leader */
+		struct pid *pgrp = tty_pgrp(slave);
+		ev->dst_pid = pid_nr(pgrp);
+		if (pgrp)
+			pid_comm(pgrp, ev->dst_comm);
+	}
+	__s32 src = pid_tgid >> 32;
+	if (!pid_filter_pass(src, ev->dst_pid))
+		return;
+	fill_hdr(&ev->h, REC_IPC, IPC_PTY);
+	ev->id = next_event_id();
+	ev->src_pid = src;
+	ev->src_tid = (__u32)pid_tgid;
+	bpf_get_current_comm(ev->src_comm, sizeof(ev->src_comm));
+	ev->count = ret;
+	ev->flags = master ? IPC_F_PTY_MASTER : 0;
+	ev->inode = pid_nr(tty_session(slave)); /* dst_sid */
+	ev->src_inode = 0;
+	ev->sig = 0;
+	ev->sig_code = 0;
+	ev->syscall = nr;
+	long n = bpf_probe_read_kernel_str(ev->name, sizeof(ev->name), slave->name);
+	ev->name_len = n > 1 ? n - 1 : 0;
+	ev->data_len = 0;
+	if (byte_cap) {
+		__u32 want = ret < byte_cap ? ret : byte_cap;
+		bool iov = nr != NR_write;
+		ev->data_len = emit_user_bytes(ev->id, IPC_PTY, iov ? BUF_IOV : BUF_PLAIN,
+					       PT_REGS_PARM2_CORE_SYSCALL(regs),
+					       iov ? PT_REGS_PARM3_CORE_SYSCALL(regs) : 0, want);
+	}
+	output_batched(ev, ipc_rec_size(ev), IPC_PTY);
+}
+
 /* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
  * preserves them; arm64 keeps arg0 in orig_x0), so reads need no sys_enter state. That also
  * catches a read that was already blocked when ipcdump attached. */
@@ -631,6 +707,12 @@ write_done:;
 	/* Write side: give back the part of the reservation that was not written, unless the slot
 	 * was since recycled (more than WQ_LEN later writes) or already fully consumed. */
 	struct inflight *w = pipe_writes_inflight > 0 ? bpf_map_lookup_elem(&inflight, &pid_tgid) : NULL;
+	__u64 pty_tty = 0;
+	bool pty_master = false;
+	if (w && w->wkind == FD_PTY) {
+		pty_tty = w->obj;
+		pty_master = w->pty_master;
+	}
 	if (w) {
 		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
 		__u64 written = ret > 0 ? ret : 0;
@@ -642,6 +724,10 @@ write_done:;
 		}
 		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
 			__sync_fetch_and_add(&pipe_writes_inflight, -1);
+	}
+	if (pty_tty && ret > 0) {
+		pty_write_exit(pid_tgid, regs, nr, ret, pty_tty, pty_master);
+		return 0;
 	}
 	if (in_fd < 0 || ret <= 0)
 		return 0;
@@ -660,6 +746,10 @@ write_done:;
 	int kind = fd_classify(in_fd, c);
 	if (kind == FD_OTHER)
 		return 0;
+	if (kind == FD_PTY) {
+		pty_read_exit(pid_tgid, c);
+		return 0;
+	}
 	struct ipc_rec *ev = &s->ev;
 	ev->src_pid = -1;
 	ev->src_tid = -1;

@@ -73,6 +73,7 @@ enum ipc_flags {
 	IPC_F_NO_USER_BUF = 1 << 1,      /* splice/tee: no user buffer, so no bytes */
 	IPC_F_MULTI_WRITER = 1 << 2,     /* the bytes read came from several writes/writers */
 	IPC_F_FIFO = 1 << 3,             /* named pipe */
+	IPC_F_PTY_MASTER = 1 << 4,       /* pty: written to the master side (keystrokes) */
 };
 
 struct data_rec {

@@ -91,4 +91,5 @@ export const IPC_FLAGS = {
   IPC_F_NO_USER_BUF: 2,
   IPC_F_MULTI_WRITER: 4,
   IPC_F_FIFO: 8,
+  IPC_F_PTY_MASTER: 16,
 } as const;

@@ -192,6 +192,15 @@ export class RecordDecoder {
         ['name', signalName(sig)],
       ];
     }
+    if (type === 'pty') {
+      const nameLen = buf.readUInt16LE(off + IPC_REC.name_len);
+      const start = off + IPC_REC.name;
+      return [
+        ['tty_name', buf.toString('utf8', start, Math.min(start + nameLen, off + len))],
+        ['dst_sid', buf.readInt32LE(off + IPC_REC.inode)],
+        ['count', u64(buf, off + IPC_REC.count)],
+      ];
+    }
     if (type === 'unix-stream' || type === 'unix-dgram' || type === 'unix-seqpacket') {
       return this.unixMetadata(type, buf, off, len);
     }

@@ -57,6 +57,7 @@ const PROGRAMS: Record<string, readonly string[]> = {
   'unix-stream': ['on_sys_enter', 'on_sys_exit'],
   'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
   'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
+  pty: ['on_sys_enter', 'on_sys_exit'],
   lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
 };
 
@@ -122,6 +123,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       const unixBits = UNIX_TYPES.filter((t) => types.has(t)).reduce((b, t) => b | (1 << TYPE_IDS[t]), 0);
       obj.setGlobalBool('trace_unix', unixBits !== 0);
       obj.setGlobalBool('trace_pipe', types.has('pipe'));
+      obj.setGlobalBool('trace_pty', types.has('pty'));
       obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
       const wanted = new Set<string>(PROGRAMS.lifecycle);

@@ -44,20 +44,20 @@ test('unknown names are usage errors (case-sensitive)', () => {
 });
 
 test('implemented types', () => {
-  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['pipe', 'signal', 'unix-dgram', 'unix-seqpacket', 'unix-stream']);
+  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['pipe', 'pty', 'signal', 'unix-dgram', 'unix-seqpacket', 'unix-stream']);
 });
 
 test('planTypes: default/all silently limited to implemented types', () => {
   for (const names of [[], ['all'], ['a']]) {
     const p = planTypes(names);
-    assert.deepEqual([...p.enabled], ['signal', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pipe']);
+    assert.deepEqual([...p.enabled], ['signal', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pty', 'pipe']);
     assert.deepEqual(p.unsupported, []);
     assert.equal(p.requested.size, 8);
   }
 });
 
 test('planTypes: explicitly requested unimplemented types are reported', () => {
-  assert.deepEqual(planTypes(['t']).unsupported, ['pty']);
+  assert.deepEqual(planTypes(['lu']).unsupported, ['loopback-udp']);
   assert.deepEqual(planTypes(['k', 'lo']).unsupported, ['loopback-tcp', 'loopback-udp']);
   assert.deepEqual([...planTypes(['k', 'lo']).enabled], ['signal']);
   assert.deepEqual(planTypes(['all', 'lt']).unsupported, ['loopback-tcp']);
