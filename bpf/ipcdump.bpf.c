@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #define LOST_SLOTS IPC_TYPE_MAX
 #include "ipcdump.h"
 #include "ringbuf.h"
@@ -45,6 +46,8 @@ struct wq_entry {
 	__s32 tid;
 	__u64 bytes;
 	char comm[TASK_COMM_LEN];
+	__u32 port; /* loopback: the sender's local port */
+	__u32 pad;
 };
 struct pipe_state {
 	__u64 ino;
@@ -135,6 +138,7 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 					      __u64 pipe, __u64 requested, bool is_pipe);
 #include "unix.h"
 #include "pty.h"
+#include "loopback.h"
 
 /* Keep the record structs in the object's BTF for the layout generator. */
 struct rec_hdr *unused_rec_hdr __attribute__((unused));
@@ -255,7 +259,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
  * ===================================================================================== */
 
 /* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
-enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2, FD_PTY = 3 };
+enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2, FD_PTY = 3, FD_INET = 4 };
 
 /* What fd is: a pipe/FIFO, a unix socket (when traced), or something else. Fills c->obj
  * (the pipe or the sock), c->ino, and for FIFOs the name. Runs on every read()/write(), so
@@ -280,17 +284,28 @@ static __always_inline int fd_classify(int fd, struct inflight *c)
 		c->obj = (__u64)BPF_CORE_READ(f, private_data);
 		return FD_PIPE;
 	}
-	if (trace_unix && mode == S_IFSOCK_) {
+	if ((trace_unix || trace_loopback) && mode == S_IFSOCK_) {
 		struct socket *sock = BPF_CORE_READ(f, private_data);
 		struct sock *sk = BPF_CORE_READ(sock, sk);
-		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX_)
+		if (!sk)
 			return FD_OTHER;
-		c->sk_type = BPF_CORE_READ(sk, sk_type);
-		if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
-			return FD_OTHER;
+		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		c->ino = BPF_CORE_READ(inode, i_ino);
 		c->obj = (__u64)sk;
-		return FD_UNIX;
+		if (trace_unix && family == AF_UNIX_) {
+			c->sk_type = BPF_CORE_READ(sk, sk_type);
+			if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
+				return FD_OTHER;
+			return FD_UNIX;
+		}
+		if (trace_loopback && (family == AF_INET_ || family == AF_INET6_)) {
+			c->sk_type = BPF_CORE_READ(sk, sk_protocol); /* for inet: the protocol */
+			if ((c->sk_type != IPPROTO_TCP_ && c->sk_type != IPPROTO_UDP_) ||
+			    !(loopback_types & (1 << loopback_ipc_type(c->sk_type))))
+				return FD_OTHER;
+			return FD_INET;
+		}
+		return FD_OTHER;
 	}
 	if (trace_pty && mode == S_IFCHR_) {
 		int side = pty_side(inode);
@@ -378,6 +393,12 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->bytes = requested;
+	e->port = 0;
+	if (c->wkind == FD_INET) {
+		/* (through a local: CO-RE must not relocate the access to our own struct inflight) */
+		struct sock *sk = (struct sock *)c->obj;
+		e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	ps->head = head + 1;
 
@@ -395,14 +416,18 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	int out_fd;
-	__u64 iov = 0, cnt = 0, wlen = 0;
+	__u64 iov = 0, cnt = 0, wlen = 0, uaddr = 0;
 
 	/* Decode only the syscalls that put data into pipes or sockets; others return here. */
 	switch (id) {
 	case NR_write:
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
 	case NR_sendto: /* sendto(fd, buf, len, flags, addr, addrlen) */
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		uaddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
 		break;
 	case NR_writev:
 	case NR_pwritev2:
@@ -412,7 +437,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
 	case NR_sendmsg: { /* sendmsg(fd, msghdr, flags): the iovecs are in the user msghdr */
-		if (!trace_unix)
+		if (!trace_unix && !trace_loopback)
 			return 0;
 		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		struct user_msghdr m;
@@ -420,6 +445,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 			return 0;
 		iov = (__u64)m.msg_iov;
 		cnt = m.msg_iovlen;
+		uaddr = (__u64)m.msg_name;
 		break;
 	}
 	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
@@ -454,6 +480,21 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		queue_write_enter(pid_tgid, id, c, c->obj, wlen, true);
 	} else if (kind == FD_UNIX) {
 		unix_send_enter(pid_tgid, id, c, wlen);
+	} else if (kind == FD_INET) {
+		struct sock *sk = (struct sock *)c->obj;
+		__u64 key;
+		if (c->sk_type == IPPROTO_TCP_) {
+			struct flow_key fk;
+			tcp_flow(sk, &fk, false);
+			key = flow_hash(&fk);
+		} else {
+			__u16 port = udp_dest_port(sk, uaddr);
+			if (!port)
+				return 0;
+			key = udp_dest_key(sk_netns(sk), port);
+		}
+		c->ino = 0;
+		queue_write_enter(pid_tgid, id, c, key, wlen, false);
 	} else if (id == NR_write || id == NR_writev || id == NR_pwritev2) {
 		/* pty: reported at sys_exit once the byte count is known */
 		c->has_write = 1;
@@ -543,8 +584,10 @@ static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __
 }
 
 /* Attribute `n` bytes just read from the pipe to the writes that queued them. */
+/* `message`: datagram semantics, one receive takes exactly one queued send, whatever its
+ * length (a short buffer truncates the datagram; the rest is discarded by the kernel). */
 static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool consume,
-					 struct ipc_rec *ev)
+					 struct ipc_rec *ev, bool message)
 {
 	__u32 tail = ps->tail;
 	bool found = false;
@@ -560,9 +603,16 @@ static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool co
 			found = true;
 			ev->src_pid = e->tgid;
 			ev->src_tid = e->tid;
+			ev->src_port = e->port;
 			__builtin_memcpy(ev->src_comm, e->comm, TASK_COMM_LEN);
 			if (e->tgid < 0)
 				ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
+			if (message) {
+				if (consume)
+					e->bytes = 0;
+				tail++;
+				break;
+			}
 		} else if (e->tgid != ev->src_pid) {
 			ev->flags |= IPC_F_MULTI_WRITER;
 		}
@@ -652,7 +702,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 #endif
 	int in_fd = -1;
 	__u8 buf_kind = BUF_NONE;
-	__u64 buf = 0, cnt = 0, flags = 0;
+	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0;
 	bool consume = true;
 
 	switch (nr) {
@@ -661,14 +711,15 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		break;
 	case NR_recvfrom: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
-		if (!trace_unix)
+		if (!trace_unix && !trace_loopback)
 			return 0;
 		buf_kind = BUF_PLAIN;
 		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		raddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
 		break;
 	case NR_recvmsg: { /* recvmsg(fd, msghdr, flags) */
-		if (!trace_unix)
+		if (!trace_unix && !trace_loopback)
 			return 0;
 		struct user_msghdr m;
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
@@ -677,6 +728,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		buf = (__u64)m.msg_iov;
 		cnt = m.msg_iovlen;
 		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		raddr = (__u64)m.msg_name;
 		break;
 	}
 	case NR_readv:
@@ -722,6 +774,11 @@ write_done:;
 			__u64 unwritten = w->requested - written;
 			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
 		}
+		if (w->wkind == FD_INET && wps && wps->head - w->slot_head <= WQ_LEN) {
+			/* an unbound UDP socket got its port during the send (autobind) */
+			struct sock *wsk = (struct sock *)w->obj;
+			wps->q[w->slot & (WQ_LEN - 1)].port = BPF_CORE_READ(wsk, __sk_common.skc_num);
+		}
 		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
 			__sync_fetch_and_add(&pipe_writes_inflight, -1);
 	}
@@ -754,14 +811,48 @@ write_done:;
 	ev->src_pid = -1;
 	ev->src_tid = -1;
 	ev->src_inode = 0;
+	ev->src_port = 0;
+	ev->dst_port = 0;
 	__builtin_memset(ev->src_comm, 0, TASK_COMM_LEN);
+	c->name_len = kind == FD_PIPE ? c->name_len : 0;
 	__u16 type = IPC_PIPE;
-	if (kind == FD_PIPE) {
+	if (kind == FD_INET) {
+		if (flags & MSG_PEEK_)
+			return 0;
+		struct sock *sk = (struct sock *)c->obj;
+		bool tcp = c->sk_type == IPPROTO_TCP_;
+		type = loopback_ipc_type(c->sk_type);
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u64 key;
+		if (tcp) {
+			struct flow_key fk;
+			tcp_flow(sk, &fk, true); /* the sender's view of this connection */
+			key = flow_hash(&fk);
+		} else {
+			key = udp_dest_key(sk_netns(sk), lport);
+		}
+		/* no queue: no local process sent on this flow, so it is not loopback traffic */
+		struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &key);
+		if (!ps)
+			return 0;
+		ev->flags = 0;
+		pipe_consume(ps, ret, true, ev, !tcp);
+		if (tcp) {
+			ev->src_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		} else if (raddr) {
+			/* the kernel wrote the datagram's source address for the caller: exact */
+			struct sockaddr_in6 a;
+			if (bpf_probe_read_user(&a, sizeof(__u32), (void *)raddr) == 0 &&
+			    (a.sin6_family == AF_INET_ || a.sin6_family == AF_INET6_))
+				ev->src_port = bpf_ntohs(a.sin6_port);
+		}
+		ev->dst_port = lport;
+	} else if (kind == FD_PIPE) {
 		struct pipe_state *ps = pipe_state_get(c->obj, c->ino, true);
 		if (!ps)
 			return 0;
 		ev->flags = c->fifo ? IPC_F_FIFO : 0;
-		pipe_consume(ps, ret, consume, ev);
+		pipe_consume(ps, ret, consume, ev, false);
 	} else {
 		if (flags & MSG_PEEK_) /* the data stays queued: report it when really read */
 			return 0;
@@ -770,7 +861,7 @@ write_done:;
 		if (c->sk_type == SOCK_STREAM_) {
 			struct pipe_state *ps = pipe_state_get(c->obj, 0, false);
 			if (ps)
-				pipe_consume(ps, ret, true, ev);
+				pipe_consume(ps, ret, true, ev, false);
 		} else {
 			unix_dgram_source(pid_tgid, ev);
 		}

@@ -62,6 +62,9 @@ struct ipc_rec {
 	__u16 name_len;    /* bytes used in name[] (no NUL) */
 	__u16 pad;
 	__u64 src_inode;   /* unix dgram/seqpacket: inode of the sending socket (0 if closed) */
+	__u16 src_port;    /* loopback: host order */
+	__u16 dst_port;
+	__u32 pad2;
 	/* pipe: FIFO basename, empty for anonymous pipes; unix: the socket's bound sun_path
 	 * (raw bytes; a leading NUL means an abstract name), empty when unbound */
 	char name[PIPE_NAME_LEN];

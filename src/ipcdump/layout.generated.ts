@@ -10,9 +10,9 @@ export const REC_HDR = {
   ts: 8, // u64, 8 bytes
 } as const;
 
-/** struct ipc_rec (248 bytes) */
+/** struct ipc_rec (256 bytes) */
 export const IPC_REC = {
-  SIZE: 248,
+  SIZE: 256,
   h_kind: 0, // u16, 2 bytes
   h_type: 2, // u16, 2 bytes
   h_cpu: 4, // u32, 4 bytes
@@ -34,7 +34,10 @@ export const IPC_REC = {
   name_len: 108, // u16, 2 bytes
   pad: 110, // u16, 2 bytes
   src_inode: 112, // u64, 8 bytes
-  name: 120, // bytes, 128 bytes
+  src_port: 120, // u16, 2 bytes
+  dst_port: 122, // u16, 2 bytes
+  pad2: 124, // u32, 4 bytes
+  name: 128, // bytes, 128 bytes
 } as const;
 
 /** struct data_rec (16416 bytes) */

@@ -12,6 +12,7 @@ import type { ProcTable } from './proc-table';
 import type { MonotonicToWall } from './clock';
 import { signalName } from './signals';
 import { syscallName } from './syscall-names';
+import { serviceName } from './services';
 
 /** enum ipc_type value -> output type name. */
 export const TYPE_NAMES: Record<number, IpcType> = {
@@ -191,6 +192,23 @@ export class RecordDecoder {
         ['num', sig],
         ['name', signalName(sig)],
       ];
+    }
+    if (type === 'loopback-tcp' || type === 'loopback-udp') {
+      const proto = type === 'loopback-tcp' ? 'tcp' : 'udp';
+      const sp = buf.readUInt16LE(off + IPC_REC.src_port);
+      const dp = buf.readUInt16LE(off + IPC_REC.dst_port);
+      const meta: Array<readonly [string, string | number]> = [
+        ['src_port', sp],
+        ['src_serv', serviceName(sp, proto)],
+        ['dst_port', dp],
+        ['dst_serv', serviceName(dp, proto)],
+        ['dst_inode', u64(buf, off + IPC_REC.inode)],
+        ['count', u64(buf, off + IPC_REC.count)],
+      ];
+      const flags = buf.readUInt32LE(off + IPC_REC.flags);
+      if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
+      if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'sender unknown (sent before tracing started)']);
+      return meta;
     }
     if (type === 'pty') {
       const nameLen = buf.readUInt16LE(off + IPC_REC.name_len);

@@ -58,6 +58,8 @@ const PROGRAMS: Record<string, readonly string[]> = {
   'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
   'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
   pty: ['on_sys_enter', 'on_sys_exit'],
+  'loopback-tcp': ['on_sys_enter', 'on_sys_exit'],
+  'loopback-udp': ['on_sys_enter', 'on_sys_exit'],
   lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
 };
 
@@ -124,6 +126,9 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setGlobalBool('trace_unix', unixBits !== 0);
       obj.setGlobalBool('trace_pipe', types.has('pipe'));
       obj.setGlobalBool('trace_pty', types.has('pty'));
+      const loBits = (['loopback-tcp', 'loopback-udp'] as const).filter((t) => types.has(t)).reduce((b, t) => b | (1 << TYPE_IDS[t]), 0);
+      obj.setGlobalBool('trace_loopback', loBits !== 0);
+      obj.setGlobal('loopback_types', Buffer.from([loBits]));
       obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
       const wanted = new Set<string>(PROGRAMS.lifecycle);

@@ -57,7 +57,7 @@ const BY_NAME: ReadonlyMap<string, TypeName> = new Map(
 export const TYPE_NAMES_HELP: string = TYPE_NAMES.map((t) => `${t.short}|${t.long}`).join(', ');
 
 /** Types with a working collector in this build. */
-export const IMPLEMENTED_TYPES: ReadonlySet<IpcType> = new Set<IpcType>(['signal', 'pipe', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pty']);
+export const IMPLEMENTED_TYPES: ReadonlySet<IpcType> = new Set<IpcType>(['signal', 'pipe', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pty', 'loopback-tcp', 'loopback-udp']);
 
 function lookup(name: string): TypeName {
   const t = BY_NAME.get(name);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IpcType } from '../../src/ipcdump/event';
 import { ALL_TYPES, IMPLEMENTED_TYPES, TYPE_NAMES, planTypes, resolveTypes, unsupportedTypeMessage } from '../../src/ipcdump/types';
 import { UsageError } from '../../src/cli/errors';
 
@@ -44,27 +45,29 @@ test('unknown names are usage errors (case-sensitive)', () => {
 });
 
 test('implemented types', () => {
-  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['pipe', 'pty', 'signal', 'unix-dgram', 'unix-seqpacket', 'unix-stream']);
+  assert.deepEqual([...IMPLEMENTED_TYPES].sort(), ['loopback-tcp', 'loopback-udp', 'pipe', 'pty', 'signal', 'unix-dgram', 'unix-seqpacket', 'unix-stream']);
 });
 
 test('planTypes: default/all silently limited to implemented types', () => {
   for (const names of [[], ['all'], ['a']]) {
     const p = planTypes(names);
-    assert.deepEqual([...p.enabled], ['signal', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pty', 'pipe']);
+    assert.deepEqual([...p.enabled], ['signal', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'pty', 'loopback-tcp', 'loopback-udp', 'pipe']);
     assert.deepEqual(p.unsupported, []);
     assert.equal(p.requested.size, 8);
   }
 });
 
 test('planTypes: explicitly requested unimplemented types are reported', () => {
-  assert.deepEqual(planTypes(['lu']).unsupported, ['loopback-udp']);
-  assert.deepEqual(planTypes(['k', 'lo']).unsupported, ['loopback-tcp', 'loopback-udp']);
-  assert.deepEqual([...planTypes(['k', 'lo']).enabled], ['signal']);
-  assert.deepEqual(planTypes(['all', 'lt']).unsupported, ['loopback-tcp']);
-  assert.deepEqual(planTypes(['u']).unsupported, []);
+  // every type is implemented in this build; a build with fewer collectors behaves like this:
+  const partial = new Set<IpcType>(['signal', 'pipe']);
+  assert.deepEqual(planTypes(['lu'], partial).unsupported, ['loopback-udp']);
+  assert.deepEqual(planTypes(['k', 'lo'], partial).unsupported, ['loopback-tcp', 'loopback-udp']);
+  assert.deepEqual([...planTypes(['k', 'lo'], partial).enabled], ['signal']);
+  assert.deepEqual(planTypes(['all', 'lt'], partial).unsupported, ['loopback-tcp']);
+  assert.deepEqual(planTypes(['all'], partial).unsupported, []);
   assert.deepEqual(planTypes(['k', 'p']), { requested: new Set(['signal', 'pipe']), enabled: new Set(['signal', 'pipe']), unsupported: [] });
-  // with a custom implemented set
-  assert.deepEqual(planTypes(['u'], new Set(['unix-stream', 'unix-dgram', 'unix-seqpacket'])).unsupported, []);
+  assert.deepEqual(planTypes(['u', 'lo', 't']).unsupported, []);
+  assert.deepEqual(planTypes(['u'], new Set<IpcType>(['unix-stream', 'unix-dgram', 'unix-seqpacket'])).unsupported, []);
 });
 
 test('unsupportedTypeMessage', () => {
