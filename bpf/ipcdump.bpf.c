@@ -146,6 +146,7 @@ struct proc_rec *unused_proc_rec __attribute__((unused));
 enum rec_kind *unused_rec_kind __attribute__((unused));
 enum ipc_type *unused_ipc_type __attribute__((unused));
 enum ipc_flags *unused_ipc_flags __attribute__((unused));
+enum scm_kind *unused_scm_kind __attribute__((unused));
 
 static __always_inline struct scratch *get_scratch(void)
 {
@@ -702,7 +703,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 #endif
 	int in_fd = -1;
 	__u8 buf_kind = BUF_NONE;
-	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0;
+	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0, ctrl = 0, ctrllen = 0;
 	bool consume = true;
 
 	switch (nr) {
@@ -729,6 +730,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		cnt = m.msg_iovlen;
 		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		raddr = (__u64)m.msg_name;
+		ctrl = (__u64)m.msg_control;
+		ctrllen = m.msg_controllen; /* as updated by the kernel */
 		break;
 	}
 	case NR_readv:
@@ -813,6 +816,7 @@ write_done:;
 	ev->src_inode = 0;
 	ev->src_port = 0;
 	ev->dst_port = 0;
+	ev->scm_nfds = 0;
 	__builtin_memset(ev->src_comm, 0, TASK_COMM_LEN);
 	c->name_len = kind == FD_PIPE ? c->name_len : 0;
 	__u16 type = IPC_PIPE;
@@ -866,6 +870,8 @@ write_done:;
 			unix_dgram_source(pid_tgid, ev);
 		}
 		unix_path((struct sock *)c->obj, c);
+		if (ctrl && ctrllen)
+			unix_scm(ctrl, ctrllen, ev);
 	}
 	if (ev->src_pid < 0)
 		ev->flags |= IPC_F_SRC_UNKNOWN_DATA;

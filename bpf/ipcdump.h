@@ -11,6 +11,7 @@
 #define TASK_COMM_LEN 16
 #define PIPE_NAME_LEN 128
 #define DATA_CHUNK 16384 /* must be a power of two: used as a mask for the verifier */
+#define SCM_MAX_FDS 8
 #define MAX_DATA_CHUNKS 64 /* 64 x 16 KiB = 1 MiB of captured bytes per event at most */
 
 enum rec_kind {
@@ -64,7 +65,12 @@ struct ipc_rec {
 	__u64 src_inode;   /* unix dgram/seqpacket: inode of the sending socket (0 if closed) */
 	__u16 src_port;    /* loopback: host order */
 	__u16 dst_port;
-	__u32 pad2;
+	__u32 scm_nfds;    /* unix recvmsg: file descriptors received with SCM_RIGHTS */
+	__u8 scm_kinds[SCM_MAX_FDS]; /* enum scm_kind of the first SCM_MAX_FDS of them */
+	__s32 cred_pid;    /* SCM_CREDENTIALS, when received (IPC_F_CREDS) */
+	__u32 cred_uid;
+	__u32 cred_gid;
+	__u32 pad3;
 	/* pipe: FIFO basename, empty for anonymous pipes; unix: the socket's bound sun_path
 	 * (raw bytes; a leading NUL means an abstract name), empty when unbound */
 	char name[PIPE_NAME_LEN];
@@ -77,6 +83,20 @@ enum ipc_flags {
 	IPC_F_MULTI_WRITER = 1 << 2,     /* the bytes read came from several writes/writers */
 	IPC_F_FIFO = 1 << 3,             /* named pipe */
 	IPC_F_PTY_MASTER = 1 << 4,       /* pty: written to the master side (keystrokes) */
+	IPC_F_CREDS = 1 << 5,            /* unix: SCM_CREDENTIALS received (cred_*) */
+};
+
+/* What a file descriptor passed with SCM_RIGHTS refers to. */
+enum scm_kind {
+	SCM_K_OTHER = 0,
+	SCM_K_PIPE = 1,
+	SCM_K_FIFO = 2,
+	SCM_K_UNIX_SOCKET = 3,
+	SCM_K_INET_SOCKET = 4,
+	SCM_K_SOCKET = 5,
+	SCM_K_FILE = 6,
+	SCM_K_DIR = 7,
+	SCM_K_CHARDEV = 8,
 };
 
 struct data_rec {

@@ -134,3 +134,63 @@ static __always_inline void unix_dgram_source(__u64 pid_tgid, struct ipc_rec *ev
 	}
 	bpf_map_delete_elem(&dgram_src, &pid_tgid);
 }
+
+/* Kind of a file the receiver just got through SCM_RIGHTS (it is in its fd table now). */
+static __always_inline __u8 scm_fd_kind(int fd)
+{
+	struct file *f = fd_to_file(fd);
+	if (!f)
+		return SCM_K_OTHER;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(inode, i_mode) & S_IFMT_;
+	switch (mode) {
+	case S_IFIFO_:
+		return BPF_CORE_READ(inode, i_sb, s_magic) == PIPEFS_MAGIC_ ? SCM_K_PIPE : SCM_K_FIFO;
+	case S_IFSOCK_: {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		return family == AF_UNIX_ ? SCM_K_UNIX_SOCKET
+		       : (family == 2 || family == 10) ? SCM_K_INET_SOCKET : SCM_K_SOCKET;
+	}
+	case 0100000: /* S_IFREG */
+		return SCM_K_FILE;
+	case 0040000: /* S_IFDIR */
+		return SCM_K_DIR;
+	case S_IFCHR_:
+		return SCM_K_CHARDEV;
+	}
+	return SCM_K_OTHER;
+}
+
+/* Control messages a recvmsg() returned: SCM_RIGHTS fds and SCM_CREDENTIALS. */
+static __always_inline void unix_scm(__u64 ctrl, __u64 ctrllen, struct ipc_rec *ev)
+{
+	ev->scm_nfds = 0;
+	__u64 off = 0;
+	for (int i = 0; i < 4; i++) { /* a few control messages at most */
+		struct { __u64 len; __s32 level; __s32 type; } h;
+		if (off + sizeof(h) > ctrllen || bpf_probe_read_user(&h, sizeof(h), (void *)(ctrl + off)))
+			break;
+		if (h.len < sizeof(h))
+			break;
+		if (h.level == 1 /* SOL_SOCKET */ && h.type == 1 /* SCM_RIGHTS */) {
+			__u32 n = (h.len - sizeof(h)) / sizeof(int);
+			ev->scm_nfds += n;
+			for (int j = 0; j < SCM_MAX_FDS; j++) {
+				int fd;
+				if (j >= n || bpf_probe_read_user(&fd, sizeof(fd), (void *)(ctrl + off + sizeof(h) + j * sizeof(int))))
+					break;
+				ev->scm_kinds[j] = scm_fd_kind(fd);
+			}
+		} else if (h.level == 1 && h.type == 2 /* SCM_CREDENTIALS */) {
+			struct { __s32 pid; __u32 uid; __u32 gid; } cr;
+			if (bpf_probe_read_user(&cr, sizeof(cr), (void *)(ctrl + off + sizeof(h))) == 0) {
+				ev->cred_pid = cr.pid;
+				ev->cred_uid = cr.uid;
+				ev->cred_gid = cr.gid;
+				ev->flags |= IPC_F_CREDS;
+			}
+		}
+		off += (h.len + 7) & ~7ULL; /* CMSG_ALIGN */
+	}
+}

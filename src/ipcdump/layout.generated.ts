@@ -10,9 +10,9 @@ export const REC_HDR = {
   ts: 8, // u64, 8 bytes
 } as const;
 
-/** struct ipc_rec (256 bytes) */
+/** struct ipc_rec (280 bytes) */
 export const IPC_REC = {
-  SIZE: 256,
+  SIZE: 280,
   h_kind: 0, // u16, 2 bytes
   h_type: 2, // u16, 2 bytes
   h_cpu: 4, // u32, 4 bytes
@@ -36,8 +36,13 @@ export const IPC_REC = {
   src_inode: 112, // u64, 8 bytes
   src_port: 120, // u16, 2 bytes
   dst_port: 122, // u16, 2 bytes
-  pad2: 124, // u32, 4 bytes
-  name: 128, // bytes, 128 bytes
+  scm_nfds: 124, // u32, 4 bytes
+  scm_kinds: 128, // bytes, 8 bytes
+  cred_pid: 136, // s32, 4 bytes
+  cred_uid: 140, // u32, 4 bytes
+  cred_gid: 144, // u32, 4 bytes
+  pad3: 148, // u32, 4 bytes
+  name: 152, // bytes, 128 bytes
 } as const;
 
 /** struct data_rec (16416 bytes) */
@@ -95,4 +100,18 @@ export const IPC_FLAGS = {
   IPC_F_MULTI_WRITER: 4,
   IPC_F_FIFO: 8,
   IPC_F_PTY_MASTER: 16,
+  IPC_F_CREDS: 32,
+} as const;
+
+/** enum scm_kind */
+export const SCM_KIND = {
+  SCM_K_OTHER: 0,
+  SCM_K_PIPE: 1,
+  SCM_K_FIFO: 2,
+  SCM_K_UNIX_SOCKET: 3,
+  SCM_K_INET_SOCKET: 4,
+  SCM_K_SOCKET: 5,
+  SCM_K_FILE: 6,
+  SCM_K_DIR: 7,
+  SCM_K_CHARDEV: 8,
 } as const;

@@ -5,7 +5,7 @@
  * Bytes of an event arrive as REC_DATA records BEFORE the event record with the same id;
  * they are collected here and attached when the event arrives.
  */
-import { DATA_REC, IPC_FLAGS, IPC_REC, IPC_TYPE, PROC_REC, REC_HDR, REC_KIND } from './layout.generated';
+import { DATA_REC, IPC_FLAGS, IPC_REC, IPC_TYPE, PROC_REC, REC_HDR, REC_KIND, SCM_KIND } from './layout.generated';
 import type { IpcEvent, IpcType, Metadata } from './event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from './event';
 import type { ProcTable } from './proc-table';
@@ -54,6 +54,21 @@ export function unixPath(buf: Buffer, start: number, end: number): string {
   const name = buf.toString('utf8', from, stop);
   return abstract ? '@' + name : name || '<anonymous>';
 }
+
+/** Kinds of descriptors passed with SCM_RIGHTS, as printed in the `fds` metadata. */
+const SCM_NAMES: Record<number, string> = {
+  [SCM_KIND.SCM_K_OTHER]: 'other',
+  [SCM_KIND.SCM_K_PIPE]: 'pipe',
+  [SCM_KIND.SCM_K_FIFO]: 'fifo',
+  [SCM_KIND.SCM_K_UNIX_SOCKET]: 'unix-socket',
+  [SCM_KIND.SCM_K_INET_SOCKET]: 'inet-socket',
+  [SCM_KIND.SCM_K_SOCKET]: 'socket',
+  [SCM_KIND.SCM_K_FILE]: 'file',
+  [SCM_KIND.SCM_K_DIR]: 'dir',
+  [SCM_KIND.SCM_K_CHARDEV]: 'chardev',
+};
+/** bpf/ipcdump.h SCM_MAX_FDS: kinds recorded per message. */
+const SCM_SHOWN = IPC_REC.cred_pid - IPC_REC.scm_kinds;
 
 interface PendingData {
   chunks: Buffer[];
@@ -253,6 +268,18 @@ export class RecordDecoder {
     ];
     if (type !== 'unix-stream') meta.push(['src_inode', u64(buf, off + IPC_REC.src_inode)]);
     const flags = buf.readUInt32LE(off + IPC_REC.flags);
+    // Beyond the original: descriptors and credentials passed with the data.
+    const nfds = buf.readUInt32LE(off + IPC_REC.scm_nfds);
+    if (nfds > 0) {
+      const kinds: string[] = [];
+      for (let i = 0; i < Math.min(nfds, SCM_SHOWN); i++) kinds.push(SCM_NAMES[buf[off + IPC_REC.scm_kinds + i]] ?? 'other');
+      if (nfds > SCM_SHOWN) kinds.push(`+${nfds - SCM_SHOWN} more`);
+      meta.push(['fds', kinds.join(',')]);
+    }
+    if (flags & IPC_FLAGS.IPC_F_CREDS) {
+      const pid = buf.readInt32LE(off + IPC_REC.cred_pid);
+      meta.push(['creds', `pid=${pid} uid=${buf.readUInt32LE(off + IPC_REC.cred_uid)} gid=${buf.readUInt32LE(off + IPC_REC.cred_gid)}`]);
+    }
     if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
     if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'sender unknown (sent before tracing started)']);
     return meta;

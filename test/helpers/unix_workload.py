@@ -2,7 +2,7 @@
 
 usage: unix_workload.py TYPE VARIANT DIR
   TYPE     stream | dgram | seqpacket
-  VARIANT  path | abstract | socketpair | passfd | peek | big
+  VARIANT  path | abstract | socketpair | passfd | creds | peek | big
 Prints SENDER=<pid> and RECEIVER=<pid> on stderr; the receiver prints what it got on stdout
 (for `big`, the SHA-256 of the 1 MiB it received). The sender is always a different process
 from the receiver, so the test can check both ends.
@@ -10,6 +10,7 @@ from the receiver, so the test can check both ends.
 import hashlib
 import os
 import socket
+import struct
 import sys
 
 kind, variant, d = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -61,6 +62,21 @@ if variant in ("socketpair", "peek", "big"):
     else:
         got = b.recv(100)
     print(got.decode())
+    os.waitpid(pid, 0)
+    sys.exit(0)
+
+if variant == "creds":
+    # The child sends with SCM_CREDENTIALS to a receiver that set SO_PASSCRED.
+    a, b = socket.socketpair(socket.AF_UNIX, stype)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    pid = os.fork()
+    if pid == 0:
+        a.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("iII", os.getpid(), os.getuid(), os.getgid()))])
+        os._exit(0)
+    say("SENDER", pid)
+    say("RECEIVER", me)
+    msg, anc, _, _ = b.recvmsg(100, 256)
+    print(msg.decode())
     os.waitpid(pid, 0)
     sys.exit(0)
 

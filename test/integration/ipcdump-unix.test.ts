@@ -65,7 +65,18 @@ test('a socket passed with SCM_RIGHTS: the process that sends on it is the sourc
       `the passed-fd ${kind} event`,
     );
     assert.equal(rec.src_pid, run.pids.SENDER);
+    // ...and the message that carried the socket says what was passed (SCM_RIGHTS)
+    const passing = await tracer.waitForRecord((r) => r.dst_pid === run.pids.SENDER && bytesOf(r).toString() === 'x', 10000, 'the SCM_RIGHTS message');
+    assert.equal(passing.src_pid, run.pids.RECEIVER);
+    assert.equal(passing.meta?.fds, 'unix-socket');
   }
+});
+
+test('SCM_CREDENTIALS are reported', async () => {
+  const run = await workload('dgram', 'creds');
+  const rec = await tracer.waitForRecord((r) => r.dst_pid === run.pids.RECEIVER && bytesOf(r).toString() === 'dgram-creds', 10000, 'the creds message');
+  assert.equal(rec.src_pid, run.pids.SENDER);
+  assert.equal(rec.meta?.creds, `pid=${run.pids.SENDER} uid=0 gid=0`);
 });
 
 test('MSG_PEEK does not produce a duplicate event', async () => {

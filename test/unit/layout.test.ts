@@ -16,7 +16,7 @@ const { generate } = require(path.join(ROOT, 'scripts', 'gen-layouts.js')) as {
 
 test('layout.generated.ts matches the BTF of build/bpf/ipcdump.bpf.o', () => {
   const obj = path.join(ROOT, 'build', 'bpf', 'ipcdump.bpf.o');
-  const fresh = generate(obj, ['rec_hdr', 'ipc_rec', 'data_rec', 'proc_rec'], ['rec_kind', 'ipc_type', 'ipc_flags']);
+  const fresh = generate(obj, ['rec_hdr', 'ipc_rec', 'data_rec', 'proc_rec'], ['rec_kind', 'ipc_type', 'ipc_flags', 'scm_kind']);
   const committed = fs.readFileSync(path.join(ROOT, 'src', 'ipcdump', 'layout.generated.ts'), 'utf8');
   assert.equal(committed, fresh);
 });
