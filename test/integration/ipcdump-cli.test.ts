@@ -186,6 +186,9 @@ test('--doctor explains the kernel capabilities', async () => {
   assert.match(r.stdout, /tp_btf \(BTF tracepoints\)\s+works/);
   assert.match(r.stdout, /ok\s+signal\s+via tp_btf\/signal_generate/);
   assert.match(r.stdout, /ok\s+pipe\s+via tp_btf\/sys_enter/);
+  assert.match(r.stdout, /ok\s+unix sockets\s+via/);
+  assert.match(r.stdout, /ok\s+loopback tcp\/udp\s+via/);
+  assert.match(r.stdout, /ok\s+pty\s+via/);
   // kprobe is either there or not: the line must exist either way, with a reason when not.
   assert.match(r.stdout, /(ok|no)\s+kprobe\s+\S/);
   assert.match(r.stdout, /ok\s+lockdown\s+\w+/);
