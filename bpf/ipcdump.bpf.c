@@ -412,6 +412,58 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 	c->slot_head = head;
 }
 
+#define MMSG_MAX 8 /* messages of one sendmmsg/recvmmsg handled */
+
+/* sendmmsg: streams get one queue entry for all the bytes (one sender, one peer); UDP gets
+ * one entry per message, each to its own destination port. No sys_exit correction: its return
+ * value counts messages, not bytes. */
+static __always_inline void sendmmsg_enter(__u64 pid_tgid, struct pt_regs *regs, int kind,
+					   struct inflight *c)
+{
+	__u64 vec = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u32 vlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	struct sock *sk = (struct sock *)c->obj;
+	c->wkind = kind;
+	if (kind == FD_UNIX && c->sk_type != SOCK_STREAM_) {
+		unix_send_enter(pid_tgid, NR_sendmmsg, c, 1);
+		return;
+	}
+	bool udp = kind == FD_INET && c->sk_type == IPPROTO_UDP_;
+	__u64 total = 0;
+	for (int i = 0; i < MMSG_MAX; i++) {
+		if (i >= vlen)
+			break;
+		struct mmsghdr m;
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)(vec + i * sizeof(struct mmsghdr))))
+			break;
+		__u64 len = iov_total((__u64)m.msg_hdr.msg_iov, m.msg_hdr.msg_iovlen);
+		if (!udp) {
+			total += len;
+			continue;
+		}
+		__u16 port = udp_dest_port(sk, (__u64)m.msg_hdr.msg_name);
+		if (!port)
+			continue;
+		c->ino = 0;
+		queue_write_enter(pid_tgid, NR_sendmmsg, c, udp_dest_key(sk_netns(sk), port), len, false);
+	}
+	if (udp || !total)
+		return;
+	__u64 key;
+	if (kind == FD_UNIX) {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		if (!peer)
+			return;
+		key = (__u64)peer;
+	} else {
+		struct flow_key fk;
+		tcp_flow(sk, &fk, false);
+		key = flow_hash(&fk);
+	}
+	c->ino = 0;
+	queue_write_enter(pid_tgid, NR_sendmmsg, c, key, total, false);
+}
+
 /* Write side, at sys_enter: queue the write BEFORE its data can reach a reader. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
@@ -449,6 +501,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		uaddr = (__u64)m.msg_name;
 		break;
 	}
+	case NR_sendmmsg: /* sendmmsg(fd, mmsghdr vec, vlen, flags): queued per message below */
+		if (!trace_unix && !trace_loopback)
+			return 0;
+		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		break;
 	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
 		out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
@@ -472,9 +529,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	int kind = fd_classify(out_fd, c);
 	if (kind == FD_OTHER)
 		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (id == NR_sendmmsg) {
+		sendmmsg_enter(pid_tgid, regs, kind, c);
+		return 0;
+	}
 	if (iov)
 		wlen = iov_total(iov, cnt); /* writev/vmsplice/sendmsg */
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	c->has_write = 0;
 	c->wkind = kind;
 	if (kind == FD_PIPE) {
@@ -689,127 +750,15 @@ static __always_inline void pty_write_exit(__u64 pid_tgid, struct pt_regs *regs,
 	output_batched(ev, ipc_rec_size(ev), IPC_PTY);
 }
 
-/* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
- * preserves them; arm64 keeps arg0 in orig_x0), so reads need no sys_enter state. That also
- * catches a read that was already blocked when ipcdump attached. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+/* One receive from a pipe, unix socket or loopback socket, by the current thread: find its
+ * source, then emit the event (and bytes). Shared by sys_exit and the per-message recvmmsg
+ * path. */
+static __always_inline int emit_receive(struct scratch *s, struct inflight *c, int kind,
+					__u64 pid_tgid, long nr, long ret, __u8 buf_kind, __u64 buf,
+					__u64 cnt, __u64 flags, __u64 raddr, __u64 ctrl, __u64 ctrllen,
+					bool consume)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-#if defined(__TARGET_ARCH_arm64)
-	long nr = regs->syscallno;
-#else
-	long nr = regs->orig_ax; /* a BTF pointer: a direct load, no helper call */
-#endif
-	int in_fd = -1;
-	__u8 buf_kind = BUF_NONE;
-	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0, ctrl = 0, ctrllen = 0;
-	bool consume = true;
-
-	switch (nr) {
-	case NR_read:
-		buf_kind = BUF_PLAIN;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		break;
-	case NR_recvfrom: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
-		if (!trace_unix && !trace_loopback)
-			return 0;
-		buf_kind = BUF_PLAIN;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
-		raddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
-		break;
-	case NR_recvmsg: { /* recvmsg(fd, msghdr, flags) */
-		if (!trace_unix && !trace_loopback)
-			return 0;
-		struct user_msghdr m;
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
-			return 0;
-		buf_kind = BUF_IOV;
-		buf = (__u64)m.msg_iov;
-		cnt = m.msg_iovlen;
-		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		raddr = (__u64)m.msg_name;
-		ctrl = (__u64)m.msg_control;
-		ctrllen = m.msg_controllen; /* as updated by the kernel */
-		break;
-	}
-	case NR_readv:
-	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
-	case NR_vmsplice: /* vmsplice on a pipe's read end copies its data out */
-		buf_kind = BUF_IOV;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		break;
-	case NR_splice:
-		break;
-	case NR_tee:
-		consume = false; /* tee duplicates pipe data without removing it */
-		break;
-	case NR_write:
-	case NR_writev:
-	case NR_pwritev2:
-	case NR_sendfile:
-	case NR_sendto:
-	case NR_sendmsg:
-		goto write_done;
-	default:
-		return 0;
-	}
-	in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-
-write_done:;
-	/* Write side: give back the part of the reservation that was not written, unless the slot
-	 * was since recycled (more than WQ_LEN later writes) or already fully consumed. */
-	struct inflight *w = pipe_writes_inflight > 0 ? bpf_map_lookup_elem(&inflight, &pid_tgid) : NULL;
-	__u64 pty_tty = 0;
-	bool pty_master = false;
-	if (w && w->wkind == FD_PTY) {
-		pty_tty = w->obj;
-		pty_master = w->pty_master;
-	}
-	if (w) {
-		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
-		__u64 written = ret > 0 ? ret : 0;
-		if (wps && wps->ino == w->wino && written < w->requested &&
-		    wps->head - w->slot_head <= WQ_LEN && (__s32)(w->slot_head - wps->tail) >= 0) {
-			struct wq_entry *e = &wps->q[w->slot & (WQ_LEN - 1)];
-			__u64 unwritten = w->requested - written;
-			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
-		}
-		if (w->wkind == FD_INET && wps && wps->head - w->slot_head <= WQ_LEN) {
-			/* an unbound UDP socket got its port during the send (autobind) */
-			struct sock *wsk = (struct sock *)w->obj;
-			wps->q[w->slot & (WQ_LEN - 1)].port = BPF_CORE_READ(wsk, __sk_common.skc_num);
-		}
-		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
-			__sync_fetch_and_add(&pipe_writes_inflight, -1);
-	}
-	if (pty_tty && ret > 0) {
-		pty_write_exit(pid_tgid, regs, nr, ret, pty_tty, pty_master);
-		return 0;
-	}
-	if (in_fd < 0 || ret <= 0)
-		return 0;
-
-	/* Cheap early exits: the reader is the destination. */
 	__s32 dst = pid_tgid >> 32;
-	if ((__u32)dst == self_tgid)
-		return 0;
-	if (filter_dst_on && !in_set(&filter_dst, dst))
-		return 0;
-
-	struct scratch *s = get_scratch();
-	if (!s)
-		return 0;
-	struct inflight *c = &s->ctx;
-	int kind = fd_classify(in_fd, c);
-	if (kind == FD_OTHER)
-		return 0;
-	if (kind == FD_PTY) {
-		pty_read_exit(pid_tgid, c);
-		return 0;
-	}
 	struct ipc_rec *ev = &s->ev;
 	ev->src_pid = -1;
 	ev->src_tid = -1;
@@ -899,6 +848,199 @@ write_done:;
 		ev->data_len = emit_user_bytes(ev->id, type, buf_kind, buf, cnt, want);
 	}
 	output_batched(ev, ipc_rec_size(ev), type);
+	return 0;
+}
+
+/* recvmmsg: the socket layer's per-message tracepoint (Linux >= 6.3) fires once per message,
+ * right after skb_copy_datagram_iovec named that message's sender, so each message becomes
+ * its own event with its own bytes (mmsghdr[i]). User space loads this program only when the
+ * kernel has the tracepoint. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);  /* pid_tgid */
+	__type(value, __u32); /* index of the next message */
+} mmsg_index SEC(".maps");
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#if defined(__TARGET_ARCH_arm64)
+	long nr = BPF_CORE_READ(regs, syscallno);
+#else
+	long nr = BPF_CORE_READ(regs, orig_ax);
+#endif
+	if (nr != NR_recvmmsg)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 *idx = bpf_map_lookup_elem(&mmsg_index, &pid_tgid);
+	__u32 i = idx ? *idx : 0, next = i + 1;
+	bpf_map_update_elem(&mmsg_index, &pid_tgid, &next, BPF_ANY);
+	if (ret <= 0 || i >= 1024)
+		return 0;
+	__s32 dst = pid_tgid >> 32;
+	if ((__u32)dst == self_tgid || (filter_dst_on && !in_set(&filter_dst, dst)))
+		return 0;
+
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct inflight *c = &s->ctx;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	int kind;
+	if (trace_unix && family == AF_UNIX_) {
+		c->sk_type = BPF_CORE_READ(sk, sk_type);
+		if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
+			return 0;
+		kind = FD_UNIX;
+	} else if (trace_loopback && (family == AF_INET_ || family == AF_INET6_)) {
+		c->sk_type = BPF_CORE_READ(sk, sk_protocol);
+		if ((c->sk_type != IPPROTO_TCP_ && c->sk_type != IPPROTO_UDP_) ||
+		    !(loopback_types & (1 << loopback_ipc_type(c->sk_type))))
+			return 0;
+		kind = FD_INET;
+	} else {
+		return 0;
+	}
+	c->obj = (__u64)sk;
+	c->ino = sock_ino(sk);
+	c->name_len = 0;
+	struct mmsghdr m;
+	__u64 vec = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)(vec + i * sizeof(struct mmsghdr))))
+		return 0;
+	/* (msg_controllen is updated only when recvmmsg returns: no SCM metadata here) */
+	emit_receive(s, c, kind, pid_tgid, nr, ret, BUF_IOV, (__u64)m.msg_hdr.msg_iov,
+		     m.msg_hdr.msg_iovlen, flags, (__u64)m.msg_hdr.msg_name, 0, 0, true);
+	return 0;
+}
+
+/* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
+ * preserves them; arm64 keeps arg0 in orig_x0), so reads need no sys_enter state. That also
+ * catches a read that was already blocked when ipcdump attached. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+#if defined(__TARGET_ARCH_arm64)
+	long nr = regs->syscallno;
+#else
+	long nr = regs->orig_ax; /* a BTF pointer: a direct load, no helper call */
+#endif
+	int in_fd = -1;
+	__u8 buf_kind = BUF_NONE;
+	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0, ctrl = 0, ctrllen = 0;
+	bool consume = true;
+
+	switch (nr) {
+	case NR_read:
+		buf_kind = BUF_PLAIN;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case NR_recvfrom: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
+		if (!trace_unix && !trace_loopback)
+			return 0;
+		buf_kind = BUF_PLAIN;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		raddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		break;
+	case NR_recvmsg: { /* recvmsg(fd, msghdr, flags) */
+		if (!trace_unix && !trace_loopback)
+			return 0;
+		struct user_msghdr m;
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+			return 0;
+		buf_kind = BUF_IOV;
+		buf = (__u64)m.msg_iov;
+		cnt = m.msg_iovlen;
+		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		raddr = (__u64)m.msg_name;
+		ctrl = (__u64)m.msg_control;
+		ctrllen = m.msg_controllen; /* as updated by the kernel */
+		break;
+	}
+	case NR_readv:
+	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
+	case NR_vmsplice: /* vmsplice on a pipe's read end copies its data out */
+		buf_kind = BUF_IOV;
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case NR_splice:
+		break;
+	case NR_tee:
+		consume = false; /* tee duplicates pipe data without removing it */
+		break;
+	case NR_write:
+	case NR_writev:
+	case NR_pwritev2:
+	case NR_sendfile:
+	case NR_sendto:
+	case NR_sendmsg:
+		goto write_done;
+	case NR_recvmmsg: /* its messages were reported by on_sock_recv_length */
+		bpf_map_delete_elem(&mmsg_index, &pid_tgid);
+		return 0;
+	default:
+		return 0;
+	}
+	in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+
+write_done:;
+	/* Write side: give back the part of the reservation that was not written, unless the slot
+	 * was since recycled (more than WQ_LEN later writes) or already fully consumed. */
+	struct inflight *w = pipe_writes_inflight > 0 ? bpf_map_lookup_elem(&inflight, &pid_tgid) : NULL;
+	__u64 pty_tty = 0;
+	bool pty_master = false;
+	if (w && w->wkind == FD_PTY) {
+		pty_tty = w->obj;
+		pty_master = w->pty_master;
+	}
+	if (w) {
+		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
+		__u64 written = ret > 0 ? ret : 0;
+		if (wps && wps->ino == w->wino && written < w->requested &&
+		    wps->head - w->slot_head <= WQ_LEN && (__s32)(w->slot_head - wps->tail) >= 0) {
+			struct wq_entry *e = &wps->q[w->slot & (WQ_LEN - 1)];
+			__u64 unwritten = w->requested - written;
+			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
+		}
+		if (w->wkind == FD_INET && wps && wps->head - w->slot_head <= WQ_LEN) {
+			/* an unbound UDP socket got its port during the send (autobind) */
+			struct sock *wsk = (struct sock *)w->obj;
+			wps->q[w->slot & (WQ_LEN - 1)].port = BPF_CORE_READ(wsk, __sk_common.skc_num);
+		}
+		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
+			__sync_fetch_and_add(&pipe_writes_inflight, -1);
+	}
+	if (pty_tty && ret > 0) {
+		pty_write_exit(pid_tgid, regs, nr, ret, pty_tty, pty_master);
+		return 0;
+	}
+	if (in_fd < 0 || ret <= 0)
+		return 0;
+
+	/* Cheap early exits: the reader is the destination. */
+	__s32 dst = pid_tgid >> 32;
+	if ((__u32)dst == self_tgid)
+		return 0;
+	if (filter_dst_on && !in_set(&filter_dst, dst))
+		return 0;
+
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct inflight *c = &s->ctx;
+	int kind = fd_classify(in_fd, c);
+	if (kind == FD_OTHER)
+		return 0;
+	if (kind == FD_PTY) {
+		pty_read_exit(pid_tgid, c);
+		return 0;
+	}
+	emit_receive(s, c, kind, pid_tgid, nr, ret, buf_kind, buf, cnt, flags, raddr, ctrl, ctrllen, consume);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 #define NR_recvfrom 45
 #define NR_sendmsg 46
 #define NR_recvmsg 47
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
 #define NR_splice 275
 #define NR_tee 276
 #define NR_vmsplice 278
@@ -27,6 +29,8 @@
 #define NR_recvfrom 207
 #define NR_sendmsg 211
 #define NR_recvmsg 212
+#define NR_recvmmsg 243
+#define NR_sendmmsg 269
 #define NR_vmsplice 75
 #define NR_splice 76
 #define NR_tee 77

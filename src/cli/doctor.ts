@@ -2,7 +2,7 @@
  * `ipcdump --doctor`: what this kernel and this process allow, checked by doing it, and which
  * hook serves each collector. Exit status 0 when ipcdump can trace, 1 otherwise.
  */
-import { probeCapabilities, tryProgram, type Check } from '../runtime/capabilities';
+import { kernelHasBtfTracepoint, probeCapabilities, tryProgram, type Check } from '../runtime/capabilities';
 import { defaultObjectPath } from '../ipcdump/tracer';
 
 import type { BpfObject } from '../runtime';
@@ -12,7 +12,7 @@ import type { BpfObject } from '../runtime';
 const COLLECTORS: ReadonlyArray<{ name: string; hooks: string; progs: readonly string[]; configure?: (o: BpfObject) => void }> = [
   { name: 'signal', hooks: 'tp_btf/signal_generate', progs: ['on_signal_generate'] },
   { name: 'pipe', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (read/write/readv/writev/splice/tee/vmsplice/sendfile)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => o.setGlobalU32('byte_cap', 1 << 20) },
-  { name: 'unix sockets', hooks: 'tp_btf/sys_enter + sys_exit (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec', progs: ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'], configure: (o) => { o.setGlobalBool('trace_unix', true); o.setGlobal('unix_types', Buffer.from([0x1c])); o.setGlobalU32('byte_cap', 1 << 20); } },
+  { name: 'unix sockets', hooks: 'tp_btf/sys_enter + sys_exit (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, sock_recv_length (recvmmsg)', progs: ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', ...(kernelHasBtfTracepoint('sock_recv_length') ? ['on_sock_recv_length'] : [])], configure: (o) => { o.setGlobalBool('trace_unix', true); o.setGlobal('unix_types', Buffer.from([0x1c])); o.setGlobalU32('byte_cap', 1 << 20); } },
   { name: 'loopback tcp/udp', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (send*/recv*/read/write)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => { o.setGlobalBool('trace_loopback', true); o.setGlobal('loopback_types', Buffer.from([0xc0])); o.setGlobalU32('byte_cap', 1 << 20); } },
   { name: 'pty', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (read/write on ptys)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => { o.setGlobalBool('trace_pty', true); o.setGlobalU32('byte_cap', 1 << 20); } },
   { name: 'process names', hooks: 'tp_btf/sched_process_fork, sched_process_exec, task_rename, sched_process_exit', progs: ['on_fork', 'on_exec', 'on_rename', 'on_exit'] },

@@ -17,6 +17,7 @@ import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
 import { ProcTable } from './proc-table';
 import { MonotonicToWall } from './clock';
 import { IPC_TYPE } from './layout.generated';
+import { kernelHasBtfTracepoint } from '../runtime/capabilities';
 
 export interface TraceOptions {
   /** IPC types to trace; default: every implemented type. */
@@ -54,12 +55,12 @@ export const MAX_CAPTURE_BYTES = 64 * 16384;
 const PROGRAMS: Record<string, readonly string[]> = {
   signal: ['on_signal_generate'],
   pipe: ['on_sys_enter', 'on_sys_exit'],
-  'unix-stream': ['on_sys_enter', 'on_sys_exit'],
-  'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
-  'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram'],
+  'unix-stream': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
+  'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', 'on_sock_recv_length'],
+  'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', 'on_sock_recv_length'],
   pty: ['on_sys_enter', 'on_sys_exit'],
-  'loopback-tcp': ['on_sys_enter', 'on_sys_exit'],
-  'loopback-udp': ['on_sys_enter', 'on_sys_exit'],
+  'loopback-tcp': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
+  'loopback-udp': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
   lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
 };
 
@@ -133,6 +134,8 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
       const wanted = new Set<string>(PROGRAMS.lifecycle);
       for (const t of types) for (const p of PROGRAMS[t] ?? []) wanted.add(p);
+      // recvmmsg per message needs the sock_recv_length tracepoint (Linux >= 6.3)
+      if (!kernelHasBtfTracepoint('sock_recv_length')) wanted.delete('on_sock_recv_length');
       for (const p of obj.programNames()) obj.setAutoload(p, wanted.has(p));
       obj.load();
       const one = Buffer.from([1]);

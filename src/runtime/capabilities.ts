@@ -199,3 +199,22 @@ export function probeCapabilities(): Capabilities {
     hooks: privileges.ok && btf.ok ? probeHooks() : [],
   };
 }
+
+let vmlinuxBtf: Buffer | null | undefined;
+
+/**
+ * Does the running kernel have the BTF tracepoint `name` (tp_btf/<name>)? Each one has a
+ * `btf_trace_<name>` typedef in the kernel's BTF; a tp_btf program for a missing tracepoint
+ * would make the whole object fail to load, so optional hooks are checked first.
+ */
+export function kernelHasBtfTracepoint(name: string): boolean {
+  if (vmlinuxBtf === undefined) {
+    try {
+      vmlinuxBtf = fs.readFileSync('/sys/kernel/btf/vmlinux');
+    } catch {
+      vmlinuxBtf = null;
+    }
+  }
+  if (!vmlinuxBtf) return false;
+  return vmlinuxBtf.indexOf(Buffer.from(`\0btf_trace_${name}\0`, 'latin1')) >= 0;
+}

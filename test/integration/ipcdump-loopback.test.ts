@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startIpcdump, ROOT, type IpcdumpProcess, type JsonRecord } from '../helpers/ipcdump-process';
-import { sh } from '../helpers/workloads';
+import { cHelper, sh } from '../helpers/workloads';
 
 const PY = '/usr/bin/python3';
 const WORKLOAD = path.join(ROOT, 'test', 'helpers', 'loopback_workload.py');
@@ -93,5 +93,22 @@ test('-t lu selects UDP only', async () => {
     assert.equal(only.records().filter((r) => r.dst_pid === t.pids.RECEIVER).length, 0);
   } finally {
     await only.stop();
+  }
+});
+
+test('sendmmsg and recvmmsg: one event per message, each with its bytes', async () => {
+  for (const [kind, type] of [['udp', 'loopback-udp'], ['unix', 'unix-dgram']] as const) {
+    const t = await startIpcdump(['-t', type, '-x', '-f', 'json']);
+    try {
+      const run = await sh(`exec ${cHelper('mmsg')} ${kind}`);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, 'mm-one\nmm-two\nmm-three\n');
+      await t.waitUntil(() => t.records().filter((r) => r.dst_pid === run.pids.RECEIVER).length >= 3, 10000, `three ${type} events`);
+      const recs = t.records().filter((r) => r.dst_pid === run.pids.RECEIVER);
+      assert.deepEqual(recs.map(bytesOf), ['mm-one', 'mm-two', 'mm-three']);
+      assert.ok(recs.every((r) => r.type === type && r.src_pid === run.pids.SENDER && r.src_comm === 'mmsg'));
+    } finally {
+      await t.stop();
+    }
   }
 });
