@@ -67,6 +67,7 @@ struct ipc_rec {
 	__u16 dst_port;
 	__u32 scm_nfds;    /* unix recvmsg: file descriptors received with SCM_RIGHTS */
 	__u8 scm_kinds[SCM_MAX_FDS]; /* enum scm_kind of the first SCM_MAX_FDS of them */
+	__s32 scm_fds[SCM_MAX_FDS];  /* their numbers in the receiver (user space names files) */
 	__s32 cred_pid;    /* SCM_CREDENTIALS, when received (IPC_F_CREDS) */
 	__u32 cred_uid;
 	__u32 cred_gid;

@@ -181,6 +181,7 @@ static __always_inline void unix_scm(__u64 ctrl, __u64 ctrllen, struct ipc_rec *
 				if (j >= n || bpf_probe_read_user(&fd, sizeof(fd), (void *)(ctrl + off + sizeof(h) + j * sizeof(int))))
 					break;
 				ev->scm_kinds[j] = scm_fd_kind(fd);
+				ev->scm_fds[j] = fd;
 			}
 		} else if (h.level == 1 && h.type == 2 /* SCM_CREDENTIALS */) {
 			struct { __s32 pid; __u32 uid; __u32 gid; } cr;

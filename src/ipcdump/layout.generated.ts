@@ -10,9 +10,9 @@ export const REC_HDR = {
   ts: 8, // u64, 8 bytes
 } as const;
 
-/** struct ipc_rec (280 bytes) */
+/** struct ipc_rec (312 bytes) */
 export const IPC_REC = {
-  SIZE: 280,
+  SIZE: 312,
   h_kind: 0, // u16, 2 bytes
   h_type: 2, // u16, 2 bytes
   h_cpu: 4, // u32, 4 bytes
@@ -38,11 +38,12 @@ export const IPC_REC = {
   dst_port: 122, // u16, 2 bytes
   scm_nfds: 124, // u32, 4 bytes
   scm_kinds: 128, // bytes, 8 bytes
-  cred_pid: 136, // s32, 4 bytes
-  cred_uid: 140, // u32, 4 bytes
-  cred_gid: 144, // u32, 4 bytes
-  pad3: 148, // u32, 4 bytes
-  name: 152, // bytes, 128 bytes
+  scm_fds: 136, // bytes, 32 bytes
+  cred_pid: 168, // s32, 4 bytes
+  cred_uid: 172, // u32, 4 bytes
+  cred_gid: 176, // u32, 4 bytes
+  pad3: 180, // u32, 4 bytes
+  name: 184, // bytes, 128 bytes
 } as const;
 
 /** struct data_rec (16416 bytes) */

@@ -6,6 +6,7 @@
  * they are collected here and attached when the event arrives.
  */
 import { DATA_REC, IPC_FLAGS, IPC_REC, IPC_TYPE, PROC_REC, REC_HDR, REC_KIND, SCM_KIND } from './layout.generated';
+import * as fs from 'node:fs';
 import type { IpcEvent, IpcType, Metadata } from './event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from './event';
 import type { ProcTable } from './proc-table';
@@ -67,8 +68,17 @@ const SCM_NAMES: Record<number, string> = {
   [SCM_KIND.SCM_K_DIR]: 'dir',
   [SCM_KIND.SCM_K_CHARDEV]: 'chardev',
 };
+/** The path behind a process's descriptor, or undefined once it is closed. */
+function fdPath(pid: number, fd: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** bpf/ipcdump.h SCM_MAX_FDS: kinds recorded per message. */
-const SCM_SHOWN = IPC_REC.cred_pid - IPC_REC.scm_kinds;
+const SCM_SHOWN = IPC_REC.scm_fds - IPC_REC.scm_kinds;
 
 interface PendingData {
   chunks: Buffer[];
@@ -272,7 +282,18 @@ export class RecordDecoder {
     const nfds = buf.readUInt32LE(off + IPC_REC.scm_nfds);
     if (nfds > 0) {
       const kinds: string[] = [];
-      for (let i = 0; i < Math.min(nfds, SCM_SHOWN); i++) kinds.push(SCM_NAMES[buf[off + IPC_REC.scm_kinds + i]] ?? 'other');
+      const dst = buf.readInt32LE(off + IPC_REC.dst_pid);
+      for (let i = 0; i < Math.min(nfds, SCM_SHOWN); i++) {
+        const kind = buf[off + IPC_REC.scm_kinds + i];
+        const name = SCM_NAMES[kind] ?? 'other';
+        // files: name them by the receiver's new descriptor, while it still has it open
+        if (kind === SCM_KIND.SCM_K_FILE || kind === SCM_KIND.SCM_K_DIR || kind === SCM_KIND.SCM_K_FIFO) {
+          const path = fdPath(dst, buf.readInt32LE(off + IPC_REC.scm_fds + 4 * i));
+          kinds.push(path ? `${name}:${path}` : name);
+        } else {
+          kinds.push(name);
+        }
+      }
       if (nfds > SCM_SHOWN) kinds.push(`+${nfds - SCM_SHOWN} more`);
       meta.push(['fds', kinds.join(',')]);
     }

@@ -112,3 +112,19 @@ test('sendmmsg and recvmmsg: one event per message, each with its bytes', async 
     }
   }
 });
+
+test('loopback inside another network namespace is traced', async () => {
+  const ns = `ipcdump-test-${process.pid}`;
+  const created = await sh(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
+  assert.equal(created.code, 0, created.stderr);
+  try {
+    const run = await sh(`exec ip netns exec ${ns} ${PY} ${WORKLOAD} tcp 4 14145`);
+    assert.equal(run.code, 0, run.stderr);
+    const rec = await tracer.waitForRecord((r) => r.type === 'loopback-tcp' && r.dst_pid === run.pids.RECEIVER, 10000, 'the in-namespace event');
+    assert.equal(rec.src_pid, run.pids.SENDER);
+    assert.equal(rec.meta?.dst_port, 14145);
+    assert.equal(bytesOf(rec), 'tcp4-hello');
+  } finally {
+    await sh(`ip netns del ${ns}`);
+  }
+});
