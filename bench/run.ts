@@ -240,6 +240,7 @@ const TOOLS: Tool[] = [
     },
   },
   ipcdumpTool('ipcdump (text)', ['-t', 'signal', '-t', 'pipe']),
+  ipcdumpTool('ipcdump, all types (default)', []),
   ipcdumpTool('ipcdump -x (text + bytes)', ['-t', 'signal', '-t', 'pipe', '-x']),
   ipcdumpTool('ipcdump -f json', ['-t', 'signal', '-t', 'pipe', '-f', 'json'], true),
   {
