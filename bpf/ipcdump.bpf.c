@@ -262,6 +262,25 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 /* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
 enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2, FD_PTY = 3, FD_INET = 4 };
 
+/* A socket we trace: a unix socket of an enabled type (FD_UNIX, c->sk_type = its type), or a
+ * TCP/UDP socket when that loopback type is enabled (FD_INET, c->sk_type = the protocol). */
+static __always_inline int sk_classify(struct sock *sk, struct inflight *c)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	c->obj = (__u64)sk;
+	if (trace_unix && family == AF_UNIX_) {
+		c->sk_type = BPF_CORE_READ(sk, sk_type);
+		return unix_types & (1 << unix_ipc_type(c->sk_type)) ? FD_UNIX : FD_OTHER;
+	}
+	if (trace_loopback && (family == AF_INET_ || family == AF_INET6_)) {
+		c->sk_type = BPF_CORE_READ(sk, sk_protocol);
+		if (c->sk_type != IPPROTO_TCP_ && c->sk_type != IPPROTO_UDP_)
+			return FD_OTHER;
+		return loopback_types & (1 << loopback_ipc_type(c->sk_type)) ? FD_INET : FD_OTHER;
+	}
+	return FD_OTHER;
+}
+
 /* What fd is: a pipe/FIFO, a unix socket (when traced), or something else. Fills c->obj
  * (the pipe or the sock), c->ino, and for FIFOs the name. Runs on every read()/write(), so
  * the common "something else" case costs two probe reads after the fd lookup. */
@@ -290,23 +309,8 @@ static __always_inline int fd_classify(int fd, struct inflight *c)
 		struct sock *sk = BPF_CORE_READ(sock, sk);
 		if (!sk)
 			return FD_OTHER;
-		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		c->ino = BPF_CORE_READ(inode, i_ino);
-		c->obj = (__u64)sk;
-		if (trace_unix && family == AF_UNIX_) {
-			c->sk_type = BPF_CORE_READ(sk, sk_type);
-			if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
-				return FD_OTHER;
-			return FD_UNIX;
-		}
-		if (trace_loopback && (family == AF_INET_ || family == AF_INET6_)) {
-			c->sk_type = BPF_CORE_READ(sk, sk_protocol); /* for inet: the protocol */
-			if ((c->sk_type != IPPROTO_TCP_ && c->sk_type != IPPROTO_UDP_) ||
-			    !(loopback_types & (1 << loopback_ipc_type(c->sk_type))))
-				return FD_OTHER;
-			return FD_INET;
-		}
-		return FD_OTHER;
+		return sk_classify(sk, c);
 	}
 	if (trace_pty && mode == S_IFCHR_) {
 		int side = pty_side(inode);
@@ -887,23 +891,9 @@ int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	int kind;
-	if (trace_unix && family == AF_UNIX_) {
-		c->sk_type = BPF_CORE_READ(sk, sk_type);
-		if (!(unix_types & (1 << unix_ipc_type(c->sk_type))))
-			return 0;
-		kind = FD_UNIX;
-	} else if (trace_loopback && (family == AF_INET_ || family == AF_INET6_)) {
-		c->sk_type = BPF_CORE_READ(sk, sk_protocol);
-		if ((c->sk_type != IPPROTO_TCP_ && c->sk_type != IPPROTO_UDP_) ||
-		    !(loopback_types & (1 << loopback_ipc_type(c->sk_type))))
-			return 0;
-		kind = FD_INET;
-	} else {
+	int kind = sk_classify(sk, c);
+	if (kind == FD_OTHER)
 		return 0;
-	}
-	c->obj = (__u64)sk;
 	c->ino = sock_ino(sk);
 	c->name_len = 0;
 	struct mmsghdr m;
