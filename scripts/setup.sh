@@ -28,8 +28,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# node-gyp must use the installed Node headers, never download them.
-export npm_config_nodedir=/usr
+# node-gyp must use the installed Node headers, never download them (there may be no network).
+# They sit next to the running node: /usr/include/node for Debian/nodesource packages,
+# <prefix>/include/node for the official tarballs.
+NODE_PREFIX=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ ! -f "$NODE_PREFIX/include/node/node_api.h" ]; then
+  echo "setup: Node.js headers not found under $NODE_PREFIX/include/node; install the Node 20 package that ships them (e.g. nodesource's nodejs)" >&2
+  exit 1
+fi
+export npm_config_nodedir="$NODE_PREFIX"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
@@ -40,7 +47,7 @@ npm run -s build:bpf
 
 if [ ! -f native/build/Makefile ]; then
   say "configuring the native addon"
-  (cd native && ../node_modules/.bin/node-gyp configure --nodedir=/usr --loglevel=error)
+  (cd native && ../node_modules/.bin/node-gyp configure --nodedir="$NODE_PREFIX" --loglevel=error)
 fi
 say "building the native addon"
 (cd native && ../node_modules/.bin/node-gyp build --loglevel=error >/dev/null)

@@ -80,6 +80,17 @@ function fdPath(pid: number, fd: number): string | undefined {
 /** bpf/ipcdump.h SCM_MAX_FDS: kinds recorded per message. */
 const SCM_SHOWN = IPC_REC.scm_fds - IPC_REC.scm_kinds;
 
+const SENT_BEFORE = 'sender unknown (sent before tracing started)';
+
+/**
+ * Beyond the original: say when the src column is shared (the bytes read came from several
+ * writers) or unknown (they were written before tracing started), so nobody is misled by it.
+ */
+function attributionNotes(flags: number, meta: Array<readonly [string, string | number]>, unknownNote: string): void {
+  if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
+  if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', unknownNote]);
+}
+
 interface PendingData {
   chunks: Buffer[];
   age: number;
@@ -230,9 +241,7 @@ export class RecordDecoder {
         ['dst_inode', u64(buf, off + IPC_REC.inode)],
         ['count', u64(buf, off + IPC_REC.count)],
       ];
-      const flags = buf.readUInt32LE(off + IPC_REC.flags);
-      if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
-      if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'sender unknown (sent before tracing started)']);
+      attributionNotes(buf.readUInt32LE(off + IPC_REC.flags), meta, SENT_BEFORE);
       return meta;
     }
     if (type === 'pty') {
@@ -261,9 +270,7 @@ export class RecordDecoder {
     const nr = buf.readUInt32LE(off + IPC_REC.syscall);
     const sc = syscallName(nr);
     if (sc !== 'read') meta.push(['syscall', sc]);
-    const flags = buf.readUInt32LE(off + IPC_REC.flags);
-    if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
-    if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'written before tracing started']);
+    attributionNotes(buf.readUInt32LE(off + IPC_REC.flags), meta, 'written before tracing started');
     return meta;
   }
 
@@ -301,8 +308,7 @@ export class RecordDecoder {
       const pid = buf.readInt32LE(off + IPC_REC.cred_pid);
       meta.push(['creds', `pid=${pid} uid=${buf.readUInt32LE(off + IPC_REC.cred_uid)} gid=${buf.readUInt32LE(off + IPC_REC.cred_gid)}`]);
     }
-    if (flags & IPC_FLAGS.IPC_F_MULTI_WRITER) meta.push(['writers', 'several']);
-    if (flags & IPC_FLAGS.IPC_F_SRC_UNKNOWN_DATA) meta.push(['src_note', 'sender unknown (sent before tracing started)']);
+    attributionNotes(flags, meta, SENT_BEFORE);
     return meta;
   }
 }
