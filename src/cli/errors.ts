@@ -40,6 +40,12 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+let programName = 'ipcdump';
+/** The prefix of error lines (each command sets its own name). */
+export function setProgramName(name: string): void {
+  programName = name;
+}
+
 export function describeError(err: unknown, env: NodeJS.ProcessEnv = process.env): ErrorReport {
   const debug = env.IPCDUMP_DEBUG === '1';
   let message: string;
@@ -58,7 +64,7 @@ export function describeError(err: unknown, env: NodeJS.ProcessEnv = process.env
     message = 'unexpected internal error (run with IPCDUMP_DEBUG=1 for details)';
     stack = debug ? `thrown value: ${safeString(err)}` : undefined;
   }
-  const line = `ipcdump: ${oneLine(message) || 'error'}`;
+  const line = `${programName}: ${oneLine(message) || 'error'}`;
   return debug && stack ? { line, exitCode, stack } : { line, exitCode };
 }
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import type { IpcEvent, IpcType, Metadata } from './event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from './event';
 import type { ProcTable } from './proc-table';
-import type { MonotonicToWall } from './clock';
+import type { MonotonicToWall } from '../runtime/clock';
 import { signalName } from './signals';
 import { syscallName } from './syscall-names';
 import { serviceName } from './services';

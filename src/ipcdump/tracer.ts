@@ -15,7 +15,7 @@ import { IMPLEMENTED_TYPES } from './types';
 import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filter';
 import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
 import { ProcTable } from './proc-table';
-import { MonotonicToWall } from './clock';
+import { MonotonicToWall } from '../runtime/clock';
 import { IPC_TYPE } from './layout.generated';
 import { kernelHasBtfTracepoint } from '../runtime/capabilities';
 

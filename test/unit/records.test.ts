@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RecordDecoder } from '../../src/ipcdump/records';
 import { ProcTable } from '../../src/ipcdump/proc-table';
-import { MonotonicToWall } from '../../src/ipcdump/clock';
+import { MonotonicToWall } from '../../src/runtime/clock';
 import { DATA_REC, IPC_FLAGS, IPC_REC, IPC_TYPE, PROC_REC, REC_KIND } from '../../src/ipcdump/layout.generated';
 
 function ipcRec(fields: { type: number; id: number; src: number; dst: number; srcComm?: string; dstComm?: string; count?: number; dataLen?: number; flags?: number; inode?: number; sig?: number; syscall?: number; name?: string }): Buffer {
