@@ -136,7 +136,7 @@ export const OVERRIDES: Record<string, SyscallOverride> = {
   tgkill: { args: { sig: hint('signal') } },
   rt_sigqueueinfo: { args: { sig: hint('signal') } },
   rt_sigaction: { args: { sig: hint('signal') } },
-  mmap: { args: { prot: hint('prot'), flags: hint('map_flags'), addr: hint('hex') }, retHint: 'hex' },
+  mmap: { args: { prot: hint('prot'), flags: hint('map_flags'), addr: hint('hex'), off: hint('hex') }, retHint: 'hex' },
   mprotect: { args: { prot: hint('prot'), start: hint('hex') } },
   munmap: { args: { addr: hint('hex') } },
   brk: { args: { brk: hint('hex') }, retHint: 'hex' },

@@ -33,9 +33,12 @@ export class IpcdumpProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
   private listeners: Array<() => void> = [];
+  private readonly readyPattern: RegExp;
 
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+  /** `cli`: another command of the toolkit (ebpftracer); `readyPattern`: its start-up line. */
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cli?: string; readyPattern?: RegExp } = {}) {
+    this.readyPattern = opts.readyPattern ?? /tracing .*Ctrl-C/;
+    this.child = spawn(process.execPath, [opts.cli ?? CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
     });
@@ -86,7 +89,7 @@ export class IpcdumpProcess {
   }
 
   ready(ms = 20000): Promise<void> {
-    return this.waitUntil(() => /tracing .*Ctrl-C/.test(this.stderr) || this.child.exitCode !== null, ms, 'ipcdump to attach').then(() => {
+    return this.waitUntil(() => this.readyPattern.test(this.stderr + this.stdout) || this.child.exitCode !== null, ms, 'the tracer to attach').then(() => {
       if (this.child.exitCode !== null) throw new Error(`ipcdump exited early (${this.child.exitCode}): ${this.stderr}`);
     });
   }
