@@ -141,6 +141,7 @@ test('the library and strace agree on every call of a real workload', { timeout:
     assert.ok(seen.has(k), `workload produced ${k}`);
   }
   assert.ok(compared > 20, `compared ${compared} calls`);
+  console.log(`compared ${compared} calls in ${strace.size} threads`);
   const ex = events.find((e) => e.syscall === 'execve' && Array.isArray(e.params.argv) && (e.params.argv as string[]).includes('arg two'));
   assert.ok(ex, 'execve of the corpus with its argv');
 });
