@@ -10,3 +10,10 @@ export { ALL_TYPES, IMPLEMENTED_TYPES, resolveTypes } from './ipcdump/types';
 export { makeFormatter } from './output';
 export * as runtime from './runtime';
 export { probeCapabilities } from './runtime/capabilities';
+
+// ebpftracer: the syscall-recording library (README "Recording syscalls from TypeScript").
+export { SyscallRecorder, RecorderError } from './ebpftracer/recorder';
+export type { RecorderOptions, RecorderFilters, RecorderStats, MemoryUsage } from './ebpftracer/recorder';
+export type { SyscallEvent, SyscallHeader, SyscallSchema, ParamSpec, ParamValue, SockAddr } from './ebpftracer/event';
+export { makeFormatter as makeSyscallFormatter, FORMATS as SYSCALL_FORMATS } from './ebpftracer/output';
+export { CLASS_NAMES as SYSCALL_CLASSES } from './ebpftracer/syscall-classes';

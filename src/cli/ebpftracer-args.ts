@@ -78,7 +78,7 @@ export function parseArgs(argv: readonly string[]): EbpftracerArgs {
     parsed = nodeParseArgs({ options: OPTIONS, args: [...argv], allowPositionals: true, strict: true });
   } catch (err) {
     // Node's messages carry a long hint after the first sentence; keep the first line.
-    throw new UsageError(((err as Error).message.split('. To specify')[0] ?? 'bad arguments') + ' (see --help)');
+    throw new UsageError(((err as Error).message.split(/\. (?:To specify|Did you)/)[0] || 'bad arguments') + ' (see --help)');
   }
   const v = parsed.values;
   const base = {
