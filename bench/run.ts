@@ -32,7 +32,20 @@ interface Workload {
   strace: string;
   /** does an output line count as one of this workload's events? */
   ipcdumpLine: RegExp;
+  /** 'ipc' workloads are for ipcdump, 'syscalls' for ebpftracer; the peers run on both. */
+  kind: 'ipc' | 'syscalls';
 }
+
+const FILE_SYSCALLS = 'openat,read,close,newfstatat';
+// bpftrace equivalent of ebpftracer's record: each call with its path/fd and return value.
+const BPFTRACE_FILES =
+  'tracepoint:syscalls:sys_enter_openat { @p[tid] = args->filename; } ' +
+  'tracepoint:syscalls:sys_exit_openat { printf("%d %s openat %s = %d\\n", pid, comm, str(@p[tid]), args->ret); delete(@p[tid]); } ' +
+  'tracepoint:syscalls:sys_enter_newfstatat { @s[tid] = args->filename; } ' +
+  'tracepoint:syscalls:sys_exit_newfstatat { printf("%d %s newfstatat %s = %d\\n", pid, comm, str(@s[tid]), args->ret); delete(@s[tid]); } ' +
+  'tracepoint:syscalls:sys_enter_read { @r[tid] = args->fd; } ' +
+  'tracepoint:syscalls:sys_exit_read { printf("%d %s read %d = %d\\n", pid, comm, @r[tid], args->ret); delete(@r[tid]); } ' +
+  'tracepoint:syscalls:sys_enter_close { printf("%d %s close %d\\n", pid, comm, args->fd); }';
 
 const BPFTRACE_PIPE =
   'tracepoint:syscalls:sys_enter_write { @writer[pid] = tid; } ' +
@@ -50,6 +63,7 @@ const WORKLOADS: Workload[] = [
     bpftrace: BPFTRACE_PIPE,
     strace: 'read,write',
     ipcdumpLine: / pipe \d+\(bench_pingpong\) > \d+\(bench_pingpong\)/,
+    kind: 'ipc',
   },
   {
     name: 'signal ping-pong (SIGUSR1/SIGUSR2)',
@@ -60,6 +74,7 @@ const WORKLOADS: Workload[] = [
       'tracepoint:signal:signal_generate /args->result == 0/ { printf("%d %s > %d %s sig %d\\n", pid, comm, args->pid, args->comm, args->sig); }',
     strace: 'kill',
     ipcdumpLine: / signal \d+\(bench_signals\) > \d+\(bench_signals\)/,
+    kind: 'ipc',
   },
   {
     name: 'unrelated syscalls (1-byte writes to /dev/null)',
@@ -69,11 +84,24 @@ const WORKLOADS: Workload[] = [
     bpftrace: BPFTRACE_PIPE,
     strace: 'read,write',
     ipcdumpLine: /\(bench_devnull\)/,
+    kind: 'ipc',
+  },
+  {
+    name: 'syscall recording (open/read/close/stat loop)',
+    binary: 'bench_files',
+    n: 50_000,
+    expected: (n) => 4 * n,
+    bpftrace: BPFTRACE_FILES,
+    strace: FILE_SYSCALLS,
+    ipcdumpLine: /bench_files/,
+    kind: 'syscalls',
   },
 ];
 
 interface Tool {
   name: string;
+  /** workload kinds it applies to; default: all */
+  kinds?: Workload['kind'][];
   available: () => boolean;
   run: (w: Workload, n: number, out: string) => Promise<RunResult>;
 }
@@ -104,6 +132,7 @@ function buildWorkloads(): void {
     ['pingpong.c', 'bench_pingpong'],
     ['sigpingpong.c', 'bench_signals'],
     ['devnull.c', 'bench_devnull'],
+    ['files.c', 'bench_files'],
   ]) {
     const out = path.join(BUILD, bin);
     const s = path.join(ROOT, 'bench', 'workloads', src);
@@ -198,9 +227,37 @@ function countLines(file: string, re: RegExp): { events: number; lost: number } 
   return { events, lost };
 }
 
+const EBPFTRACER = path.join(ROOT, 'dist', 'src', 'cli', 'ebpftracer.js');
+
+/** ebpftracer recording the workload's syscalls (comm filter in the kernel) to a file. */
+function ebpftracerTool(name: string, format: string): Tool {
+  return {
+    name,
+    kinds: ['syscalls'],
+    available: () => fs.existsSync(EBPFTRACER),
+    async run(w, n, out) {
+      const tracer = spawn('taskset', ['-c', '0', process.execPath, EBPFTRACER, '-t', FILE_SYSCALLS, '--comm', w.binary, '--format', format, '-o', out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      tracer.stderr!.on('data', (d) => (stderr += d));
+      await waitForText(tracer, 'stderr', /recording .*Ctrl-C/);
+      const cpu0 = cpuSeconds(tracer.pid!);
+      const seconds = await runWorkload(w, n);
+      await settle(out);
+      const cpu1 = cpuSeconds(tracer.pid!);
+      await stopChild(tracer);
+      const { events } = countLines(out, format === 'json' ? /"comm":"bench_files"/ : /^\[pid/);
+      const lost = [...stderr.matchAll(/(\d+) events lost/g)].reduce((a, m) => a + Number(m[1]), 0);
+      return { seconds, events, lost, tracerCpuSec: cpu1 - cpu0 };
+    },
+  };
+}
+
 function ipcdumpTool(name: string, flags: string[], jsonLine = false): Tool {
   return {
     name,
+    kinds: ['ipc'],
     available: () => fs.existsSync(CLI),
     async run(w, n, out) {
       const tracer = spawn('taskset', ['-c', '0', process.execPath, CLI, ...flags, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -243,6 +300,8 @@ const TOOLS: Tool[] = [
   ipcdumpTool('ipcdump, all types (default)', []),
   ipcdumpTool('ipcdump -x (text + bytes)', ['-t', 'signal', '-t', 'pipe', '-x']),
   ipcdumpTool('ipcdump -f json', ['-t', 'signal', '-t', 'pipe', '-f', 'json'], true),
+  ebpftracerTool('ebpftracer --format strace', 'strace'),
+  ebpftracerTool('ebpftracer --format json', 'json'),
   {
     name: 'bpftrace 0.17 (same tracepoints)',
     available: () => has('bpftrace'),
@@ -269,7 +328,7 @@ const TOOLS: Tool[] = [
       const seconds = await runWorkload(w, n, ['strace', '-f', '-qq', '--seccomp-bpf', '-e', `trace=${w.strace}`, '-o', out]);
       const text = fs.readFileSync(out, 'utf8');
       // with -f, calls interrupted by a task switch are split into `<unfinished ...>` and `<... read resumed>` lines
-      const re = w.strace === 'kill' ? /kill\(.*= 0$|<\.\.\. kill resumed>.*= 0$/ : /read\(.*= 1$|<\.\.\. read resumed>.*= 1$/;
+      const re = w.kind === 'syscalls' ? /= -?\d+/ : w.strace === 'kill' ? /kill\(.*= 0$|<\.\.\. kill resumed>.*= 0$/ : /read\(.*= 1$|<\.\.\. read resumed>.*= 1$/;
       const events = w.binary === 'bench_devnull' ? 0 : text.split('\n').filter((l) => re.test(l)).length;
       return { seconds, events, lost: 0, tracerCpuSec: NaN };
     },
@@ -313,7 +372,9 @@ async function main(): Promise<void> {
   for (const w of WORKLOADS) {
     if (only && !only.split(',').some((o) => w.binary.includes(o))) continue;
     const n = Math.max(1, Math.round(w.n * scale));
-    const tools = TOOLS.filter((t) => t.available() && (t.name === 'untraced' || !toolFilter || toolFilter.split(',').some((f) => t.name.includes(f))));
+    const tools = TOOLS.filter(
+      (t) => t.available() && (!t.kinds || t.kinds.includes(w.kind)) && (t.name === 'untraced' || !toolFilter || toolFilter.split(',').some((f) => t.name.includes(f))),
+    );
     const samples = new Map<string, RunResult[]>();
     // Interleave tools run by run so drift on the machine affects all alike. A tool whose run
     // took over a minute (strace on the syscall-heavy workloads) is run only once.

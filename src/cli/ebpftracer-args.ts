@@ -152,7 +152,7 @@ Options (compatible with trailofbits' ebpftracer):
                               %desc, %memory, %creds, %clock, %stat, ...)   (required)
   -b, --buffer_size N         bytes read per string or buffer argument (default 4096, max ${MAX_CAPTURE_BYTES})
   -c, --buffer_count N        accepted for compatibility; no effect (records carry their data)
-  -p, --perf_size N           ring buffer of 2^N pages per CPU (default: 32 MiB in total)
+  -p, --perf_size N           ring buffer of 2^N pages per CPU (default: 64 MiB in total)
   -e, --event_map_size N      calls in flight tracked at once (default 65536)
   -v, --verbose               print how each syscall's arguments are decoded
   -h, --help                  this help

@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       await recorder?.stop();
       if (recorder && recorder.stats.lost > 0) {
-        process.stderr.write(`ebpftracer: ${recorder.stats.lost} events lost (ring buffer full: raise -p)\n`);
+        process.stderr.write(`ebpftracer: ${recorder.stats.lost} lost in total\n`);
       }
     } finally {
       sink.close();

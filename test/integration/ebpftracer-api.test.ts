@@ -44,7 +44,7 @@ test('async iterator with %file: typed parameters, header and memory report', { 
   assert.ok(rec.schemas.some((s) => s.name === 'mkdir') && rec.schemas.some((s) => s.name === 'openat'));
   assert.ok(!rec.schemas.some((s) => s.name === 'read'), '%file has no read');
   const mem = rec.memoryUsage();
-  assert.equal(mem.ringBuffer, 32 * 1024 * 1024);
+  assert.equal(mem.ringBuffer, 64 * 1024 * 1024);
   assert.ok(mem.scratch > 0 && mem.inflight > 0 && mem.tables > 0);
   assert.equal(mem.total, mem.ringBuffer + mem.scratch + mem.inflight + mem.tables);
   assert.ok(ourPrograms().length >= before + 2, 'programs attached');
