@@ -25,3 +25,14 @@ test('the generator refuses a struct that is not in the BTF', () => {
   const obj = path.join(ROOT, 'build', 'bpf', 'ipcdump.bpf.o');
   assert.throws(() => generate(obj, ['no_such_struct'], []), /struct no_such_struct not found/);
 });
+
+test('ebpftracer layout.generated.ts matches the BTF of build/bpf/ebpftracer.bpf.o', () => {
+  const obj = path.join(ROOT, 'build', 'bpf', 'ebpftracer.bpf.o');
+  const fresh = generate(
+    obj,
+    ['sc_hdr', 'sc_cap', 'sc_schema', 'sc_arg_spec'],
+    ['sc_rec_kind', 'sc_rec_flags', 'sc_cap_kind', 'sc_len_src', 'sc_when', 'sc_cap_status', 'sc_schema_flags'],
+  );
+  const committed = fs.readFileSync(path.join(ROOT, 'src', 'ebpftracer', 'layout.generated.ts'), 'utf8');
+  assert.equal(committed, fresh);
+});
