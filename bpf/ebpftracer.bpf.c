@@ -473,6 +473,34 @@ static __always_inline void emit(struct sc_scratch *s, __u32 size)
 	output_batched(s->rec, size, LOST_RING);
 }
 
+/* The enabled schema for native syscall `id` of the current task, or NULL when untraced. */
+static __always_inline struct sc_schema *traced_schema(long id, bool compat, long *nr64)
+{
+	*nr64 = native_to_64(id, compat);
+	if (*nr64 < 0)
+		return NULL;
+	__u32 key = *nr64;
+	struct sc_schema *sch = bpf_map_lookup_elem(&schema, &key);
+	return sch && sch->enabled ? sch : NULL;
+}
+
+/* Start a call record in scratch: arguments from the registers, identity of the caller. */
+static __always_inline void begin_call(struct sc_scratch *s, struct sc_schema *sch, struct pt_regs *regs,
+				       long id, long nr64, bool compat, __u64 ts)
+{
+	__u64 ug = bpf_get_current_uid_gid();
+	s->sch = *sch;
+	s->c.ts = ts;
+	read_args(regs, compat, s->c.args);
+	s->c.uid = (__u32)ug;
+	s->c.gid = ug >> 32;
+	s->c.nr = nr64;
+	s->c.native_nr = id;
+	s->c.compat = compat;
+	s->c.retry = 0;
+	s->c.enter_rec = 0;
+}
+
 /* ---- hooks ------------------------------------------------------------------------------ */
 
 SEC("tp_btf/sys_enter")
@@ -483,29 +511,14 @@ int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 	if (tgid == self_tgid)
 		return 0;
 	bool compat = is_compat();
-	long nr64 = native_to_64(id, compat);
-	if (nr64 < 0)
-		return 0;
-	__u32 key = nr64;
-	struct sc_schema *sch = bpf_map_lookup_elem(&schema, &key);
-	if (!sch || !sch->enabled)
-		return 0;
-	if (!pass_filters(tgid))
+	long nr64;
+	struct sc_schema *sch = traced_schema(id, compat, &nr64);
+	if (!sch || !pass_filters(tgid))
 		return 0;
 	struct sc_scratch *s = get_scratch();
 	if (!s)
 		return 0;
-	s->sch = *sch;
-	__u64 ug = bpf_get_current_uid_gid();
-	s->c.ts = bpf_ktime_get_ns();
-	read_args(regs, compat, s->c.args);
-	s->c.uid = (__u32)ug;
-	s->c.gid = ug >> 32;
-	s->c.nr = nr64;
-	s->c.native_nr = id;
-	s->c.compat = compat;
-	s->c.retry = 0;
-	s->c.enter_rec = 0;
+	begin_call(s, sch, regs, id, nr64, compat, bpf_ktime_get_ns());
 
 	if (s->sch.flags & SC_S_NO_RETURN) {
 		emit(s, build_record(s, SC_REC_SINGLE, 0, 0, s->c.ts, SC_AT_ENTER));
@@ -560,12 +573,9 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 		if (c)
 			bpf_map_delete_elem(&inflight, &tid); /* stale: its exit was missed */
 		bool compat = is_compat();
-		long nr64 = native_to_64(id, compat);
-		if (nr64 < 0)
-			return 0;
-		__u32 key = nr64;
-		struct sc_schema *sch = bpf_map_lookup_elem(&schema, &key);
-		if (!sch || !sch->enabled)
+		long nr64;
+		struct sc_schema *sch = traced_schema(id, compat, &nr64);
+		if (!sch)
 			return 0;
 		if ((sch->flags & SC_S_SKIP_ORPHAN_OK) && ret == 0)
 			return 0;
@@ -574,16 +584,7 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 		s = get_scratch();
 		if (!s)
 			return 0;
-		s->sch = *sch;
-		__u64 ug = bpf_get_current_uid_gid();
-		s->c.ts = now;
-		read_args(regs, compat, s->c.args);
-		s->c.uid = (__u32)ug;
-		s->c.gid = ug >> 32;
-		s->c.nr = nr64;
-		s->c.native_nr = id;
-		s->c.compat = compat;
-		s->c.enter_rec = 0;
+		begin_call(s, sch, regs, id, nr64, compat, now);
 		/* Entry-time captures were never taken: take them now. */
 		__u8 retry = 0;
 		for (int i = 0; i < SC_NARGS; i++)
