@@ -36,7 +36,9 @@ interface JsonEvent {
 }
 
 function jsonLines(text: string): JsonEvent[] {
+  // complete lines only: the last one may still be being written
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as JsonEvent);
@@ -199,4 +201,38 @@ test('--help documents the original flags', () => {
   for (const f of ['--tracepoint_list', '--buffer_size', '--buffer_count', '--perf_size', '--event_map_size', '--verbose', '--format', '--failed-only']) {
     assert.ok(r.stdout.includes(f), f);
   }
+});
+
+test('curated decoders: writev/readv data, pipe2 fds, sendto/recvfrom data and addresses, stat', { timeout: 30000 }, async () => {
+  const p = await start(['-t', 'readv,writev,pipe2,sendto,recvfrom,newfstatat', '--format', 'json', '--comm', 'python3']);
+  const script = [
+    'import os, socket',
+    'r, w = os.pipe2(0)',
+    "os.writev(w, [b'abc', b'defg'])",
+    'os.readv(r, [bytearray(2), bytearray(10)])',
+    "os.stat('/etc/hostname')",
+    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+    "s.bind(('127.0.0.1', 0))",
+    "s.sendto(b'ping', s.getsockname())",
+    's.recvfrom(100)',
+    'print(r, w, s.getsockname()[1])',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [rfd, wfd, port] = r.stdout.trim().split(' ').map(Number);
+  await p.waitUntil(() => jsonLines(p.stdout).some((e) => e.syscall === 'recvfrom'), 10000, 'the recvfrom');
+  await p.stop();
+  const evs = jsonLines(p.stdout);
+  const hex = (s: string) => ({ len: s.length, hex: Buffer.from(s).toString('hex') });
+  assert.deepEqual(evs.find((e) => e.syscall === 'pipe2')!.params.fildes, [rfd, wfd]);
+  assert.deepEqual(evs.find((e) => e.syscall === 'writev')!.params.vec, hex('abcdefg'));
+  assert.deepEqual(evs.find((e) => e.syscall === 'readv')!.params.vec, hex('abcdefg'));
+  const st = evs.find((e) => e.syscall === 'newfstatat' && e.params.filename === '/etc/hostname')!;
+  assert.equal((st.params.statbuf as { st_size: number }).st_size, fs.statSync('/etc/hostname').size);
+  const to = evs.find((e) => e.syscall === 'sendto')!;
+  assert.deepEqual(to.params.buff, hex('ping'));
+  assert.deepEqual(to.params.addr, { family: 'AF_INET', address: '127.0.0.1', port });
+  const from = evs.find((e) => e.syscall === 'recvfrom')!;
+  assert.deepEqual(from.params.ubuf, hex('ping'));
+  assert.deepEqual(from.params.addr, { family: 'AF_INET', address: '127.0.0.1', port });
 });
