@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { MonotonicToWall } from '../runtime/clock';
+import { BatchQueue } from '../runtime/batch-queue';
 import { SyscallCatalog, CatalogError } from './catalog';
 import { compileSchema, DEFAULT_CAPTURE_BYTES, MAX_CAPTURE_BYTES } from './schema';
 import { SyscallDecoder } from './records';
@@ -145,8 +146,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
   private readonly clock = new MonotonicToWall();
   private readonly lostTimer: NodeJS.Timeout;
   private readonly lostSeen = [0n, 0n];
-  private queue: SyscallEvent[] = [];
-  private waiter: (() => void) | undefined;
+  private readonly queue = new BatchQueue<SyscallEvent>();
   private stopped = false;
   private draining = false;
   readonly stats: RecorderStats = { events: 0, lost: 0, noEnter: 0 };
@@ -256,16 +256,8 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       if (this.opts.onEvent) this.opts.onEvent(ev);
       else this.queue.push(ev);
     });
-    if (!this.opts.onEvent && this.queue.length > 0) this.wake();
+    if (!this.opts.onEvent && this.queue.length > 0) this.queue.wake();
     this.opts.onBatchEnd?.();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w();
-    }
   }
 
   private counter(slot: number): bigint {
@@ -305,7 +297,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       this.ring.close();
       this.obj.close();
     }
-    this.wake();
+    this.queue.end();
   }
 
   get isStopped(): boolean {
@@ -314,15 +306,6 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<SyscallEvent> {
     if (this.opts.onEvent) throw new Error('this recorder delivers events to onEvent');
-    for (;;) {
-      if (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        for (const ev of batch) yield ev;
-        continue;
-      }
-      if (this.stopped) return;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
+    yield* this.queue.drain();
   }
 }

@@ -16,6 +16,7 @@ import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filte
 import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
 import { ProcTable } from './proc-table';
 import { MonotonicToWall } from '../runtime/clock';
+import { BatchQueue } from '../runtime/batch-queue';
 import { IPC_TYPE } from './layout.generated';
 import { kernelHasBtfTracepoint } from '../runtime/capabilities';
 
@@ -90,9 +91,8 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   private readonly commFilter: (e: IpcEvent) => boolean;
   private readonly lostSeen = new Map<number, bigint>();
   private readonly lostTimer: NodeJS.Timeout;
-  /** Records waiting for the async iterator; swapped out whole (no per-record shift()). */
-  private queue: OutputRecord[] = [];
-  private waiter: (() => void) | undefined;
+  /** Records waiting for the async iterator. */
+  private readonly queue = new BatchQueue<OutputRecord>();
   private stopped = false;
   /** true while stop() empties the ring: batches are still decoded then. */
   private draining = false;
@@ -165,11 +165,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       return;
     }
     this.queue.push(rec);
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w();
-    }
+    this.queue.wake();
   }
 
   private onBatch(batch: Buffer): void {
@@ -225,9 +221,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       this.ring.close();
       this.obj.close();
     }
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    this.queue.end();
   }
 
   get isStopped(): boolean {
@@ -236,16 +230,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<OutputRecord> {
     if (this.opts.onRecord) throw new Error('this trace delivers records to onRecord');
-    for (;;) {
-      if (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        for (const rec of batch) yield rec;
-        continue;
-      }
-      if (this.stopped) return;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
+    yield* this.queue.drain();
   }
 }
 
