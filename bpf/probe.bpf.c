@@ -29,3 +29,13 @@ int BPF_PROG(probe_fentry) { return 0; }
 
 SEC("?iter/task_file")
 int probe_iter(struct bpf_iter__task_file *ctx) { return 0; }
+
+/* Generic bodies with no target in SEC(): attached by name at run time (attachRawTracepoint,
+ * attachKprobe, attachKprobeMulti), one program serving many hooks. Not `?`-prefixed, but
+ * tryProgram() turns autoload off for every program it does not test, and libbpf does not
+ * auto-attach bare SEC("raw_tp")/SEC("kprobe"). Used by the runtime's integration tests. */
+SEC("raw_tp")
+int probe_raw_tp_generic(void *ctx) { return 0; }
+
+SEC("kprobe")
+int probe_kprobe_generic(void *ctx) { return 0; }

@@ -28,6 +28,29 @@ Napi::Buffer<uint8_t> BufferArg(const Napi::CallbackInfo& info, size_t i, const 
   return info[i].As<Napi::Buffer<uint8_t>>();
 }
 
+// Optional boolean argument (undefined/absent = false).
+bool OptBoolArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || info[i].IsUndefined()) return false;
+  if (!info[i].IsBoolean())
+    throw MakeUsageError(info.Env(), std::string(what) + " must be a boolean", EINVAL);
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+std::vector<std::string> StringArrayArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsArray())
+    throw MakeUsageError(info.Env(), std::string(what) + " must be an array of strings", EINVAL);
+  Napi::Array arr = info[i].As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr.Get(k);
+    if (!v.IsString())
+      throw MakeUsageError(info.Env(), std::string(what) + " must be an array of strings", EINVAL);
+    out.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
 uint32_t U32Arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (info.Length() <= i || !info[i].IsNumber())
     throw MakeUsageError(info.Env(), std::string(what) + " must be a number", EINVAL);
@@ -74,7 +97,12 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod<&BpfObject::SetMapMaxEntries>("setMapMaxEntries"),
                          InstanceMethod<&BpfObject::SetAutoload>("setAutoload"),
                          InstanceMethod<&BpfObject::Load>("load"),
+                         InstanceMethod<&BpfObject::SetAttachTarget>("setAttachTarget"),
                          InstanceMethod<&BpfObject::Attach>("attach"),
+                         InstanceMethod<&BpfObject::AttachRawTracepoint>("attachRawTracepoint"),
+                         InstanceMethod<&BpfObject::AttachKprobe>("attachKprobe"),
+                         InstanceMethod<&BpfObject::AttachKprobeMulti>("attachKprobeMulti"),
+                         InstanceMethod<&BpfObject::Detach>("detach"),
                          InstanceMethod<&BpfObject::ProgramFd>("programFd"),
                          InstanceMethod<&BpfObject::MapFd>("mapFd"),
                          InstanceMethod<&BpfObject::MapLookup>("mapLookup"),
@@ -103,7 +131,8 @@ BpfObject::~BpfObject() { Destroy(); }
 void BpfObject::Destroy() {
   // Links first: destroying a link detaches the program from its hook. Then the object,
   // which closes program and map fds; the kernel frees them once nothing else holds them.
-  for (auto& entry : links_) bpf_link__destroy(entry.second);
+  for (auto& entry : links_)
+    for (Link& l : entry.second) bpf_link__destroy(l.link);
   links_.clear();
   if (obj_ != nullptr) {
     bpf_object__close(obj_);
@@ -114,6 +143,15 @@ void BpfObject::Destroy() {
 struct bpf_object* BpfObject::Object(Napi::Env env) const {
   if (obj_ == nullptr) throw MakeUsageError(env, "BPF object is closed", EBADF);
   return obj_;
+}
+
+bool BpfObject::HasLink(const std::string& program, const std::string& kind,
+                        const std::string& target) const {
+  auto it = links_.find(program);
+  if (it == links_.end()) return false;
+  for (const Link& l : it->second)
+    if (l.kind == kind && l.target == target) return true;
+  return false;
 }
 
 struct bpf_program* BpfObject::FindProgram(Napi::Env env, const std::string& name) const {
@@ -146,7 +184,10 @@ Napi::Value BpfObject::Programs(const Napi::CallbackInfo& info) {
     p.Set("section", bpf_program__section_name(prog));
     p.Set("autoload", bpf_program__autoload(prog));
     p.Set("loaded", bpf_program__fd(prog) >= 0);
-    p.Set("attached", links_.count(name) != 0);
+    auto it = links_.find(name);
+    size_t nlinks = it == links_.end() ? 0 : it->second.size();
+    p.Set("attached", nlinks != 0);
+    p.Set("links", static_cast<double>(nlinks));
     out.Set(i++, p);
   }
   return out;
@@ -257,13 +298,27 @@ void BpfObject::Load(const Napi::CallbackInfo& info) {
   if (err) throw MakeNativeError(env, "bpf_object__load", err, &log);
 }
 
+// setAttachTarget(program, name): bpf_program__set_attach_target(prog, 0, name), before load.
+// For BTF-based programs (fentry/fexit, tp_btf, ...) declared without a target (or with a
+// placeholder one) whose kernel function or tracepoint is only known at run time. libbpf
+// resolves `name` in the kernel's BTF right away, so an unknown name fails here (ESRCH).
+void BpfObject::SetAttachTarget(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct bpf_program* prog = FindProgram(env, StringArg(info, 0, "program"));
+  std::string target = StringArg(info, 1, "target");
+  LogCapture log;
+  int err = bpf_program__set_attach_target(prog, 0, target.c_str());
+  if (err) throw MakeNativeError(env, "bpf_program__set_attach_target", err, &log);
+}
+
 // attach(program): bpf_program__attach picks the attach type from the SEC() name
-// (tp_btf/..., raw_tp/..., tracepoint/...). Returns false if it was already attached.
+// (tp_btf/..., raw_tp/..., tracepoint/...). Returns false if it was already attached so.
 Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = StringArg(info, 0, "program");
   struct bpf_program* prog = FindProgram(env, name);
-  if (links_.count(name) != 0) return Napi::Boolean::New(env, false);
+  std::string section = bpf_program__section_name(prog);
+  if (HasLink(name, "sec", section)) return Napi::Boolean::New(env, false);
   LogCapture log;
   errno = 0;
   struct bpf_link* link = bpf_program__attach(prog);
@@ -271,8 +326,110 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
     int err = errno != 0 ? errno : EINVAL;
     throw MakeNativeError(env, "bpf_program__attach", err, &log);
   }
-  links_[name] = link;
+  links_[name].push_back({"sec", section, link});
   return Napi::Boolean::New(env, true);
+}
+
+// attachRawTracepoint(program, tracepoint): bpf_program__attach_raw_tracepoint. The same
+// program may be attached to any number of tracepoints, one link each. Returns false if it
+// is already attached to this one.
+Napi::Value BpfObject::AttachRawTracepoint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = StringArg(info, 0, "program");
+  struct bpf_program* prog = FindProgram(env, name);
+  std::string tp = StringArg(info, 1, "tracepoint");
+  if (HasLink(name, "raw_tp", tp)) return Napi::Boolean::New(env, false);
+  LogCapture log;
+  errno = 0;
+  struct bpf_link* link = bpf_program__attach_raw_tracepoint(prog, tp.c_str());
+  if (link == nullptr) {
+    int err = errno != 0 ? errno : EINVAL;
+    throw MakeNativeError(env, "bpf_program__attach_raw_tracepoint", err, &log);
+  }
+  links_[name].push_back({"raw_tp", tp, link});
+  return Napi::Boolean::New(env, true);
+}
+
+// attachKprobe(program, function, retprobe): bpf_program__attach_kprobe_opts, one link
+// (a perf-event kprobe) per function. Returns false if already attached to it so.
+Napi::Value BpfObject::AttachKprobe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = StringArg(info, 0, "program");
+  struct bpf_program* prog = FindProgram(env, name);
+  std::string func = StringArg(info, 1, "function");
+  bool retprobe = OptBoolArg(info, 2, "retprobe");
+  const char* kind = retprobe ? "kretprobe" : "kprobe";
+  if (HasLink(name, kind, func)) return Napi::Boolean::New(env, false);
+  LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = retprobe);
+  LogCapture log;
+  errno = 0;
+  struct bpf_link* link = bpf_program__attach_kprobe_opts(prog, func.c_str(), &opts);
+  if (link == nullptr) {
+    int err = errno != 0 ? errno : EINVAL;
+    throw MakeNativeError(env, "bpf_program__attach_kprobe_opts", err, &log);
+  }
+  links_[name].push_back({kind, func, link});
+  return Napi::Boolean::New(env, true);
+}
+
+// attachKprobeMulti(program, symbols, retprobe): bpf_program__attach_kprobe_multi_opts with
+// opts.syms/cnt: ONE link (BPF_LINK_TYPE_KPROBE_MULTI, fprobe-based) hooks every symbol, which
+// is far cheaper to set up and tear down than one kprobe per function. The link's target is
+// the comma-joined symbol list. Returns false if the same list is already attached.
+Napi::Value BpfObject::AttachKprobeMulti(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = StringArg(info, 0, "program");
+  struct bpf_program* prog = FindProgram(env, name);
+  std::vector<std::string> syms = StringArrayArg(info, 1, "symbols");
+  if (syms.empty()) throw MakeUsageError(env, "symbols must not be empty", EINVAL);
+  bool retprobe = OptBoolArg(info, 2, "retprobe");
+  const char* kind = retprobe ? "kretprobe.multi" : "kprobe.multi";
+  std::string target;
+  std::vector<const char*> ptrs;
+  ptrs.reserve(syms.size());
+  for (const std::string& sym : syms) {
+    if (!target.empty()) target += ',';
+    target += sym;
+    ptrs.push_back(sym.c_str());
+  }
+  if (HasLink(name, kind, target)) return Napi::Boolean::New(env, false);
+  LIBBPF_OPTS(bpf_kprobe_multi_opts, opts, .syms = ptrs.data(), .cnt = ptrs.size(),
+              .retprobe = retprobe);
+  LogCapture log;
+  errno = 0;
+  struct bpf_link* link = bpf_program__attach_kprobe_multi_opts(prog, nullptr, &opts);
+  if (link == nullptr) {
+    int err = errno != 0 ? errno : EINVAL;
+    throw MakeNativeError(env, "bpf_program__attach_kprobe_multi_opts", err, &log);
+  }
+  links_[name].push_back({kind, target, link});
+  return Napi::Boolean::New(env, true);
+}
+
+// detach(program[, target]): bpf_link__destroy on every link of the program, or only on
+// those whose target is `target` (all kinds: a kprobe and a kretprobe on one function both
+// go). Returns how many links were destroyed.
+Napi::Value BpfObject::Detach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = StringArg(info, 0, "program");
+  FindProgram(env, name);
+  bool all = info.Length() < 2 || info[1].IsUndefined();
+  std::string target = all ? std::string() : StringArg(info, 1, "target");
+  auto it = links_.find(name);
+  if (it == links_.end()) return Napi::Number::New(env, 0);
+  std::vector<Link>& links = it->second;
+  size_t destroyed = 0;
+  for (auto l = links.begin(); l != links.end();) {
+    if (all || l->target == target) {
+      bpf_link__destroy(l->link);
+      l = links.erase(l);
+      destroyed++;
+    } else {
+      ++l;
+    }
+  }
+  if (links.empty()) links_.erase(it);
+  return Napi::Number::New(env, static_cast<double>(destroyed));
 }
 
 Napi::Value BpfObject::ProgramFd(const Napi::CallbackInfo& info) {

@@ -4,11 +4,14 @@
  *
  *   open(path)        parse ELF + BTF; nothing exists in the kernel yet
  *   setGlobal*(),     adjust what will be loaded: `const volatile` globals (.rodata),
- *   setMapMaxEntries, map sizes, which programs load at all (autoload)
- *   setAutoload()
+ *   setMapMaxEntries, map sizes, which programs load at all (autoload), the BTF target
+ *   setAutoload(),    of fentry/tp_btf programs chosen at run time
+ *   setAttachTarget()
  *   load()            create maps, CO-RE-relocate against /sys/kernel/btf/vmlinux, run the
  *                     verifier and load every autoload program
  *   attach*()         hook programs up; each attachment is a bpf_link kept by the object
+ *                     (one per SEC() target, or many per program for run-time targets)
+ *   detach()          destroy some links before close()
  *   map*()            map syscalls on the loaded maps
  *   close()           destroy links (detach), then the object (close prog/map fds)
  *
@@ -26,6 +29,7 @@ import {
   BpfOpenError,
   BpfUnknownNameError,
   BpfUsageError,
+  errnoName,
   nativeErrorInfo,
   type NativeErrorInfo,
 } from './errors';
@@ -45,6 +49,7 @@ export type BpfGlobalInfo = NativeGlobalInfo;
 export type BpfObjectState = 'opened' | 'loaded' | 'failed' | 'closed';
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
+const ESRCH = os.constants.errno.ESRCH;
 
 /**
  * Runs an addon call; an addon error becomes `wrap(info)`, except misuse the addon caught
@@ -59,6 +64,46 @@ function call<T>(fn: () => T, wrap: (info: NativeErrorInfo, cause: unknown) => B
     if (info.op === 'usage') throw new BpfUsageError(info.message, { errno: info.errno, cause: err });
     throw wrap(info, err);
   }
+}
+
+/** How many symbols an attachKprobeMulti() error message lists before "and N more". */
+const MULTI_SYMBOLS_SHOWN = 3;
+
+/**
+ * A BpfAttachError for an attachment whose target is chosen at run time: the same class,
+ * fields (program, section) and libbpf log as attach()'s, but the message names the target
+ * instead of the SEC() string, which does not contain it ("cannot attach BPF program
+ * 'tp_slot_0' to raw tracepoint 'net_dev_queue': No such file or directory, ENOENT (libbpf:
+ * ...)"). `hook` describes the target ("raw tracepoint 'x'"). The libbpf part is taken from
+ * BpfAttachError's own message, so the choice of libbpf line stays in errors.ts.
+ */
+function attachTargetError(prog: string, section: string, hook: string, info: NativeErrorInfo, cause: unknown): BpfAttachError {
+  const err = new BpfAttachError(prog, section, info, cause);
+  const prefix = `cannot attach BPF program '${prog}' (SEC("${section}")): `;
+  let rest = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : info.strerror;
+  const code = errnoName(info.errno);
+  if (code !== undefined && rest.startsWith(info.strerror)) rest = `${info.strerror}, ${code}${rest.slice(info.strerror.length)}`;
+  const old = err.message;
+  err.message = `cannot attach BPF program '${prog}' to ${hook}: ${rest}`;
+  // V8 formats `stack` lazily, from the message at first access; fix it if it was formatted.
+  if (err.stack?.includes(old) === true) err.stack = err.stack.replace(old, err.message);
+  return err;
+}
+
+/** "kprobe.multi on 'a', 'b', 'c' and 7 more" (every name would be unreadable for 1000s). */
+function describeMulti(symbols: readonly string[], retprobe: boolean): string {
+  const shown = symbols.slice(0, MULTI_SYMBOLS_SHOWN).map((s) => `'${s}'`).join(', ');
+  const more = symbols.length > MULTI_SYMBOLS_SHOWN ? ` and ${symbols.length - MULTI_SYMBOLS_SHOWN} more` : '';
+  return `${retprobe ? 'kretprobe.multi' : 'kprobe.multi'} on ${shown}${more}`;
+}
+
+/** Throws BpfUsageError "<what> must be a non-empty string" unless `v` is one. */
+function requireName(v: unknown, what: string): void {
+  if (typeof v !== 'string' || v === '') throw new BpfUsageError(`${what} must be a non-empty string, got ${JSON.stringify(v) ?? String(v)}`);
+}
+
+function requireBool(v: unknown, what: string): void {
+  if (typeof v !== 'boolean') throw new BpfUsageError(`${what} must be a boolean, got ${JSON.stringify(v) ?? String(v)}`);
 }
 
 export class BpfObject {
@@ -218,6 +263,26 @@ export class BpfObject {
     );
   }
 
+  /**
+   * bpf_program__set_attach_target(prog, 0, target): the kernel function (fentry/fexit) or
+   * BTF tracepoint (tp_btf) a BTF-based program attaches to, when it is chosen at run time
+   * rather than written in SEC(). The verifier checks the program against that target's
+   * BTF prototype at load(), so it must be set before; attach() then uses it. libbpf looks
+   * the name up in the kernel BTF at once: an unknown one throws BpfAttachError (ESRCH).
+   */
+  setAttachTarget(prog: string, target: string): void {
+    this.requireState('opened', `set the attach target of program '${prog}'`);
+    requireName(target, `cannot set the attach target of program '${prog}': the target`);
+    const p = this.program(prog);
+    call(
+      () => this.live().setAttachTarget(prog, target),
+      (info, cause) => {
+        const why = info.errno === ESRCH ? ' (no such function or tracepoint in the kernel BTF)' : '';
+        return attachTargetError(prog, p.section, `BTF target '${target}'${why}`, info, cause);
+      },
+    );
+  }
+
   // ---- load / attach ---------------------------------------------------------------------
 
   /**
@@ -240,19 +305,87 @@ export class BpfObject {
 
   /**
    * bpf_program__attach: attach type and target come from the SEC() name. The link is kept
-   * until close(). Attaching an already attached program does nothing.
+   * until close() (or detach()). Attaching an already attached program does nothing.
    */
   attach(prog: string): void {
-    this.requireState('loaded', `attach program '${prog}'`);
-    const p = this.program(prog);
-    if (!p.loaded) {
-      throw new BpfUsageError(
-        `cannot attach program '${prog}': it was not loaded (autoload is off; call setAutoload('${prog}', true) before load())`,
-      );
-    }
+    const p = this.attachable(prog);
     call(
       () => this.live().attach(prog),
       (info, cause) => new BpfAttachError(prog, p.section, info, cause),
+    );
+  }
+
+  /**
+   * bpf_program__attach_raw_tracepoint: attaches to the raw tracepoint `tracepoint`
+   * ("sched_process_exec", no "group/"), whatever SEC() says. Meant for programs declared
+   * `SEC("raw_tp")` with no name: one generic body serving many hooks chosen at run time, as
+   * ipftrace2 and pwru do (there with kprobe.multi), instead of one compiled program per
+   * hook. Each call makes one more link; attaching to the same tracepoint again does
+   * nothing and returns false. Throws BpfAttachError naming program and tracepoint.
+   */
+  attachRawTracepoint(prog: string, tracepoint: string): boolean {
+    requireName(tracepoint, `cannot attach program '${prog}' to a raw tracepoint: the tracepoint name`);
+    const p = this.attachable(prog);
+    return call(
+      () => this.live().attachRawTracepoint(prog, tracepoint),
+      (info, cause) => attachTargetError(prog, p.section, `raw tracepoint '${tracepoint}'`, info, cause),
+    );
+  }
+
+  /**
+   * bpf_program__attach_kprobe_opts: a kprobe (or, with `retprobe`, a kretprobe) on kernel
+   * function `func`, whatever SEC() says; for `SEC("kprobe")` programs with no target, so one
+   * body can hook many functions chosen at run time (one link per function; for many
+   * functions attachKprobeMulti() is much cheaper). Attaching to the same function (and
+   * retprobe) again does nothing and returns false. Throws BpfAttachError naming program and
+   * function: ENOENT when the function does not exist or the kernel has no kprobes.
+   */
+  attachKprobe(prog: string, func: string, retprobe = false): boolean {
+    requireName(func, `cannot attach program '${prog}' to a kprobe: the function name`);
+    requireBool(retprobe, `cannot attach program '${prog}' to a kprobe: retprobe`);
+    const p = this.attachable(prog);
+    return call(
+      () => this.live().attachKprobe(prog, func, retprobe),
+      (info, cause) => attachTargetError(prog, p.section, `${retprobe ? 'kretprobe' : 'kprobe'} '${func}'`, info, cause),
+    );
+  }
+
+  /**
+   * bpf_program__attach_kprobe_multi_opts with an explicit symbol list: ONE link
+   * (fprobe-based kprobe.multi) hooks every function in `symbols`, the way ipftrace2 and pwru
+   * attach one generic program to thousands of functions in a fraction of the time one
+   * kprobe each would take. The program must be a kprobe.multi one (SEC("kprobe.multi...")),
+   * and the kernel needs CONFIG_FPROBE (EOPNOTSUPP otherwise). The link is all or nothing:
+   * one unknown symbol fails the whole call. Attaching the same list again returns false.
+   */
+  attachKprobeMulti(prog: string, symbols: readonly string[], retprobe = false): boolean {
+    const what = `cannot attach program '${prog}' to a kprobe.multi`;
+    if (!Array.isArray(symbols) || symbols.length === 0) {
+      throw new BpfUsageError(`${what}: symbols must be a non-empty array of function names`);
+    }
+    symbols.forEach((s, i) => requireName(s, `${what}: symbols[${i}]`));
+    requireBool(retprobe, `${what}: retprobe`);
+    const p = this.attachable(prog);
+    return call(
+      () => this.live().attachKprobeMulti(prog, [...symbols], retprobe),
+      (info, cause) => attachTargetError(prog, p.section, describeMulti(symbols, retprobe), info, cause),
+    );
+  }
+
+  /**
+   * Destroys links of `prog` (detaching it from those hooks) before close(): all of them, or
+   * only those whose target is `target` -- a tracepoint or function name given to attach*()
+   * (both the kprobe and the kretprobe on a function), the symbols of a kprobe.multi link
+   * joined with ",", or the section name for attach(). Returns how many links went. The
+   * program stays loaded and can be attached again.
+   */
+  detach(prog: string, target?: string): number {
+    this.requireState('loaded', `detach program '${prog}'`);
+    if (target !== undefined) requireName(target, `cannot detach program '${prog}': the target`);
+    this.program(prog);
+    return call(
+      () => this.live().detach(prog, target),
+      (info, cause) => new BpfUsageError(`cannot detach program '${prog}': ${info.strerror}`, { errno: info.errno, cause }),
     );
   }
 
@@ -334,6 +467,18 @@ export class BpfObject {
     const p = programs.find((x) => x.name === prog);
     if (p === undefined) {
       throw new BpfUnknownNameError('program', prog, this.path, programs.map((x) => x.name));
+    }
+    return p;
+  }
+
+  /** The program, checked to be loaded (so it can be attached). */
+  private attachable(prog: string): BpfProgramInfo {
+    this.requireState('loaded', `attach program '${prog}'`);
+    const p = this.program(prog);
+    if (!p.loaded) {
+      throw new BpfUsageError(
+        `cannot attach program '${prog}': it was not loaded (autoload is off; call setAutoload('${prog}', true) before load())`,
+      );
     }
     return p;
   }

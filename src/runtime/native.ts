@@ -28,7 +28,10 @@ export interface NativeProgramInfo {
   autoload: boolean;
   /** Has a kernel fd (only after a successful load, and only with autoload on). */
   loaded: boolean;
+  /** Has at least one link. */
   attached: boolean;
+  /** How many links (attachments) the program has: several when attached to run-time targets. */
+  links: number;
 }
 
 /** bpf_map__* accessors. */
@@ -63,9 +66,23 @@ export interface NativeBpfObject {
   setGlobal(name: string, value: Buffer): void;
   setMapMaxEntries(map: string, maxEntries: number): void;
   setAutoload(program: string, on: boolean): void;
+  /** bpf_program__set_attach_target(prog, 0, target); before load(). */
+  setAttachTarget(program: string, target: string): void;
   load(): void;
-  /** false if the program was already attached. */
+  /** bpf_program__attach (SEC() target); false if the program was already attached so. */
   attach(program: string): boolean;
+  /** bpf_program__attach_raw_tracepoint; false if already attached to this tracepoint. */
+  attachRawTracepoint(program: string, tracepoint: string): boolean;
+  /** bpf_program__attach_kprobe_opts; false if already attached to this function (same retprobe). */
+  attachKprobe(program: string, func: string, retprobe: boolean): boolean;
+  /** bpf_program__attach_kprobe_multi_opts with opts.syms: one link for all symbols. */
+  attachKprobeMulti(program: string, symbols: string[], retprobe: boolean): boolean;
+  /**
+   * Destroys the program's links: all of them, or those whose target is `target` (tracepoint
+   * or function name; the section name for attach(); the comma-joined symbols of a
+   * kprobe.multi link). Returns how many were destroyed.
+   */
+  detach(program: string, target?: string): number;
   programFd(program: string): number;
   mapFd(map: string): number;
   mapLookup(map: string, key: Buffer): Buffer | null;

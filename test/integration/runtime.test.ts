@@ -1,6 +1,7 @@
 /**
  * Integration tests of the kernel runtime (src/runtime + native addon) against the live
- * kernel, with bpf/selftest.bpf.o. Needs root, the built addon and `make -C bpf`.
+ * kernel, with bpf/selftest.bpf.o (and bpf/probe.bpf.o for run-time attach targets). Needs
+ * root, the built addon and `make -C bpf`.
  *
  * Events come from real processes: a tiny C program issues syscall(SYS_getppid, i) for
  * i = 0..N-1 after reading one byte from stdin; selftest_ppid turns each call into a
@@ -25,9 +26,11 @@ import {
   forEachRecord,
   type RingBufferOptions,
 } from '../../src/runtime';
+import { tryProgram } from '../../src/runtime/capabilities';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SELFTEST = path.join(ROOT, 'build', 'bpf', 'selftest.bpf.o');
+const PROBE = path.join(ROOT, 'build', 'bpf', 'probe.bpf.o');
 const RUNTIME_JS = path.join(ROOT, 'dist', 'src', 'runtime', 'index.js');
 const RECORD_SIZE = 16;
 const SKIP = process.getuid?.() !== 0 ? 'needs root (loads BPF programs)' : false;
@@ -163,6 +166,38 @@ function programIds(name: string): number[] {
   const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
   const progs = JSON.parse(out) as Array<{ id: number; name?: string }>;
   return progs.filter((p) => p.name === name).map((p) => p.id);
+}
+
+interface LinkInfo {
+  id: number;
+  type: string;
+  prog_id: number;
+  tp_name?: string;
+}
+
+/** Every BPF link in the system, from `bpftool link show`. */
+function bpfLinks(): LinkInfo[] {
+  return JSON.parse(execFileSync('bpftool', ['link', 'show', '--json'], { encoding: 'utf8' })) as LinkInfo[];
+}
+
+/** Opens probe.bpf.o and loads only `progs`, as the capability probe does. */
+function loadProbe(progs: readonly string[]): BpfObject {
+  const obj = BpfObject.open(PROBE);
+  try {
+    for (const p of obj.programNames()) obj.setAutoload(p, progs.includes(p));
+    obj.load();
+  } catch (err) {
+    obj.close();
+    throw err;
+  }
+  return obj;
+}
+
+/** The id of the one program named `name` loaded since `before` was taken. */
+function newProgramId(name: string, before: ReadonlySet<number>): number {
+  const ids = programIds(name).filter((id) => !before.has(id));
+  assert.equal(ids.length, 1, `programs named ${name} loaded by this test: ${ids.join(',')}`);
+  return ids[0];
 }
 
 function possibleCpus(): number {
@@ -377,6 +412,190 @@ describe('kernel runtime (selftest.bpf.o)', { skip: SKIP }, () => {
       // The kernel frees tracing programs after an RCU grace period: allow a few seconds.
       const gone = await waitFor(() => !programIds('selftest_ppid').some((id) => ours.includes(id)), 5000);
       assert.ok(gone, `program ids ${ours.join(',')} still loaded after close()`);
+    });
+  });
+
+  describe('run-time attach targets (probe.bpf.o)', () => {
+    const GENERIC_TP = 'probe_raw_tp_generic';
+
+    it('attaches one SEC("raw_tp") program to many tracepoints by name; detach(); close() removes every link', async () => {
+      const before = new Set(programIds(GENERIC_TP));
+      const obj = loadProbe([GENERIC_TP]);
+      let id = -1;
+      try {
+        id = newProgramId(GENERIC_TP, before);
+        const ours = () => bpfLinks().filter((l) => l.prog_id === id);
+        const linkCount = () => obj.programs().find((p) => p.name === GENERIC_TP)?.links;
+        assert.deepEqual(
+          obj.programs().find((p) => p.name === GENERIC_TP),
+          { name: GENERIC_TP, section: 'raw_tp', autoload: true, loaded: true, attached: false, links: 0 },
+        );
+
+        assert.equal(obj.attachRawTracepoint(GENERIC_TP, 'sched_process_fork'), true);
+        assert.equal(obj.attachRawTracepoint(GENERIC_TP, 'sched_process_exec'), true);
+        assert.equal(obj.attachRawTracepoint(GENERIC_TP, 'sched_process_fork'), false, 'same program + target: no second link');
+        const p = obj.programs().find((x) => x.name === GENERIC_TP);
+        assert.equal(p?.attached, true);
+        assert.equal(p?.links, 2);
+        assert.deepEqual(
+          ours().map((l) => `${l.type}:${l.tp_name}`).sort(),
+          ['raw_tracepoint:sched_process_exec', 'raw_tracepoint:sched_process_fork'],
+        );
+
+        // A target that does not exist: the error names program and target; links unchanged.
+        assert.throws(
+          () => obj.attachRawTracepoint(GENERIC_TP, 'ipcdump_no_such_tp'),
+          (e: unknown) => {
+            assert.ok(e instanceof BpfAttachError, String(e));
+            assert.equal(e.program, GENERIC_TP);
+            assert.equal(e.section, 'raw_tp');
+            assert.equal(e.code, 'ENOENT');
+            assert.match(e.message, /^cannot attach BPF program 'probe_raw_tp_generic' to raw tracepoint 'ipcdump_no_such_tp': No such file or directory, ENOENT/);
+            return true;
+          },
+        );
+        // A bare SEC("raw_tp") has no target of its own: attach() cannot pick one.
+        assert.throws(() => obj.attach(GENERIC_TP), (e: unknown) => e instanceof BpfAttachError && e.message.startsWith(`cannot attach BPF program '${GENERIC_TP}' (SEC("raw_tp")): `));
+        assert.equal(linkCount(), 2);
+
+        // detach() one target: only that link goes, and it can be attached again.
+        assert.equal(obj.detach(GENERIC_TP, 'sched_process_fork'), 1);
+        assert.equal(obj.detach(GENERIC_TP, 'sched_process_fork'), 0);
+        assert.equal(linkCount(), 1);
+        assert.ok(await waitFor(() => ours().length === 1, 5000), `links after detach: ${JSON.stringify(ours())}`);
+        assert.equal(ours()[0].tp_name, 'sched_process_exec');
+        assert.equal(obj.attachRawTracepoint(GENERIC_TP, 'sched_process_fork'), true);
+        assert.equal(linkCount(), 2);
+        assert.ok(await waitFor(() => ours().length === 2, 5000));
+      } finally {
+        obj.close();
+      }
+      // Links and programs are freed deferred (RCU, workqueue): poll briefly.
+      const gone = await waitFor(() => !bpfLinks().some((l) => l.prog_id === id) && !programIds(GENERIC_TP).includes(id), 5000);
+      assert.ok(gone, `links of program ${id} still present after close(): ${JSON.stringify(bpfLinks().filter((l) => l.prog_id === id))}`);
+    });
+
+    it('detach() without a target destroys every link of the program', async () => {
+      const before = new Set(programIds(GENERIC_TP));
+      const obj = loadProbe([GENERIC_TP]);
+      try {
+        const id = newProgramId(GENERIC_TP, before);
+        for (const tp of ['sched_process_fork', 'sched_process_exec', 'sched_process_exit']) obj.attachRawTracepoint(GENERIC_TP, tp);
+        assert.equal(obj.detach(GENERIC_TP), 3);
+        assert.deepEqual(
+          obj.programs().filter((p) => p.name === GENERIC_TP).map((p) => [p.attached, p.links]),
+          [[false, 0]],
+        );
+        assert.ok(await waitFor(() => !bpfLinks().some((l) => l.prog_id === id), 5000));
+        assert.equal(obj.detach(GENERIC_TP), 0);
+      } finally {
+        obj.close();
+      }
+    });
+
+    it('attachKprobe / attachKprobeMulti: a BpfAttachError naming program and function(s) where the kernel refuses', () => {
+      // What the kernel allows is decided by the capability probe's own programs (this
+      // machine: kprobes compiled out -> ENOENT, kprobe.multi -> EOPNOTSUPP).
+      const kprobeWorks = tryProgram(PROBE, 'probe_kprobe') === undefined;
+      const multiWorks = tryProgram(PROBE, 'probe_kprobe_multi') === undefined;
+      const obj = loadProbe(['probe_kprobe_generic', 'probe_kprobe_multi']);
+      try {
+        for (const retprobe of [false, true]) {
+          const kind = retprobe ? 'kretprobe' : 'kprobe';
+          if (kprobeWorks) {
+            assert.equal(obj.attachKprobe('probe_kprobe_generic', 'do_sys_openat2', retprobe), true);
+          } else {
+            assert.throws(
+              () => obj.attachKprobe('probe_kprobe_generic', 'do_sys_openat2', retprobe),
+              (e: unknown) => {
+                assert.ok(e instanceof BpfAttachError, String(e));
+                assert.equal(e.program, 'probe_kprobe_generic');
+                assert.equal(e.section, 'kprobe');
+                assert.equal(e.code, 'ENOENT');
+                assert.ok(e.message.startsWith(`cannot attach BPF program 'probe_kprobe_generic' to ${kind} 'do_sys_openat2': No such file or directory, ENOENT`), e.message);
+                assert.ok(e.libbpfLog.length > 0);
+                return true;
+              },
+            );
+          }
+        }
+        const symbols = ['do_sys_openat2', 'vfs_read', 'vfs_write', 'ksys_read'];
+        if (multiWorks) {
+          assert.equal(obj.attachKprobeMulti('probe_kprobe_multi', symbols), true);
+          assert.equal(obj.attachKprobeMulti('probe_kprobe_multi', symbols), false);
+        } else {
+          assert.throws(
+            () => obj.attachKprobeMulti('probe_kprobe_multi', symbols),
+            (e: unknown) => {
+              assert.ok(e instanceof BpfAttachError, String(e));
+              assert.equal(e.program, 'probe_kprobe_multi');
+              assert.equal(e.errno, os.constants.errno.EOPNOTSUPP);
+              assert.ok(
+                e.message.startsWith(
+                  "cannot attach BPF program 'probe_kprobe_multi' to kprobe.multi on 'do_sys_openat2', 'vfs_read', 'vfs_write' and 1 more: Operation not supported",
+                ),
+                e.message,
+              );
+              return true;
+            },
+          );
+        }
+        const links = (name: string) => obj.programs().find((p) => p.name === name)?.links;
+        assert.equal(links('probe_kprobe_generic'), kprobeWorks ? 2 : 0);
+        assert.equal(links('probe_kprobe_multi'), multiWorks ? 1 : 0);
+      } finally {
+        obj.close();
+      }
+    });
+
+    it('validates arguments and state of the run-time attach methods', () => {
+      const obj = BpfObject.open(PROBE);
+      try {
+        assert.throws(() => obj.attachRawTracepoint(GENERIC_TP, 'sched_process_fork'), /cannot attach program 'probe_raw_tp_generic': the object is not loaded yet/);
+        assert.throws(() => obj.detach(GENERIC_TP), /cannot detach program 'probe_raw_tp_generic': the object is not loaded yet/);
+        for (const p of obj.programNames()) obj.setAutoload(p, p === GENERIC_TP);
+        obj.load();
+        assert.throws(() => obj.attachRawTracepoint(GENERIC_TP, ''), (e: unknown) => e instanceof BpfUsageError && /the tracepoint name must be a non-empty string/.test(e.message));
+        assert.throws(() => obj.attachKprobe('probe_kprobe_generic', 'vfs_read'), /it was not loaded \(autoload is off/);
+        assert.throws(() => obj.attachKprobe(GENERIC_TP, ''), /the function name must be a non-empty string/);
+        assert.throws(() => obj.attachKprobe(GENERIC_TP, 'vfs_read', 'yes' as unknown as boolean), /retprobe must be a boolean/);
+        assert.throws(() => obj.attachKprobeMulti(GENERIC_TP, []), (e: unknown) => e instanceof BpfUsageError && /symbols must be a non-empty array/.test(e.message));
+        assert.throws(() => obj.attachKprobeMulti(GENERIC_TP, ['vfs_read', '']), /symbols\[1\] must be a non-empty string/);
+        assert.throws(() => obj.attachRawTracepoint('nope', 'sched_process_fork'), BpfUnknownNameError);
+        assert.throws(() => obj.detach('nope'), BpfUnknownNameError);
+        assert.throws(() => obj.detach(GENERIC_TP, ''), /the target must be a non-empty string/);
+        assert.throws(() => obj.setAttachTarget('probe_tp_btf', 'sys_exit'), /the object is already loaded/);
+      } finally {
+        obj.close();
+      }
+      assert.throws(() => obj.attachRawTracepoint(GENERIC_TP, 'sched_process_fork'), /the object is closed/);
+    });
+
+    it('setAttachTarget() retargets a tp_btf program before load()', async () => {
+      const before = new Set(programIds('probe_tp_btf'));
+      const obj = BpfObject.open(PROBE);
+      let id = -1;
+      try {
+        for (const p of obj.programNames()) obj.setAutoload(p, p === 'probe_tp_btf');
+        assert.throws(
+          () => obj.setAttachTarget('probe_tp_btf', 'ipcdump_no_such_tp'),
+          (e: unknown) =>
+            e instanceof BpfAttachError &&
+            e.code === 'ESRCH' &&
+            e.message.startsWith("cannot attach BPF program 'probe_tp_btf' to BTF target 'ipcdump_no_such_tp' (no such function or tracepoint in the kernel BTF): "),
+        );
+        obj.setAttachTarget('probe_tp_btf', 'sys_exit'); // SEC() says sys_enter
+        obj.load();
+        obj.attach('probe_tp_btf');
+        id = newProgramId('probe_tp_btf', before);
+        assert.deepEqual(
+          bpfLinks().filter((l) => l.prog_id === id).map((l) => l.tp_name),
+          ['sys_exit'],
+        );
+      } finally {
+        obj.close();
+      }
+      assert.ok(await waitFor(() => !bpfLinks().some((l) => l.prog_id === id), 5000));
     });
   });
 
