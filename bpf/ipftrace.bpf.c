@@ -436,9 +436,10 @@ static __always_inline struct ipft_event *begin_event(__u32 hook)
 	return ev;
 }
 
-static __always_inline void emit(struct ipft_event *ev)
+/* with_fields: the fields area was filled for this event (it holds stale bytes otherwise). */
+static __always_inline void emit(struct ipft_event *ev, bool with_fields)
 {
-	__u64 size = nfields ? sizeof(*ev) : EVENT_SHORT;
+	__u64 size = nfields && with_fields ? sizeof(*ev) : EVENT_SHORT;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	output_batched(ev, size, LOST_RING);
@@ -473,7 +474,7 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u64 func_ip
 		if (!identify(ev, ev->skb, 0, false, false))
 			return 0;
 		read_dev(ev, dev, true);
-		emit(ev);
+		emit(ev, false);
 		return 0;
 	}
 
@@ -505,7 +506,7 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u64 func_ip
 		ev->flags |= IPFT_EV_EOL;
 		forget(ev->skb, head, cloned);
 	}
-	emit(ev);
+	emit(ev, true);
 	return 0;
 }
 

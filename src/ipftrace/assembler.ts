@@ -71,10 +71,13 @@ export class TraceAssembler {
     }
     t.events.push(ev);
     if (ev.ts > t.last) t.last = ev.ts;
+    const hint = t.hint;
     t.hint = undefined;
 
     if (r.flags & IPFT_EV_FLAGS.IPFT_EV_EOL) {
-      this.flush(t, r.role === 'drop' ? 'dropped' : 'consumed');
+      // A consume after a transmission or a delivery is the driver's TX completion or the
+      // reader freeing its copy: the packet was sent / delivered, not just consumed.
+      this.flush(t, r.role === 'drop' ? 'dropped' : hint ?? 'consumed');
     } else if (this.opts.egress.has(ev.hook)) {
       this.flush(t, 'egress');
     } else if (this.opts.length > 0 && t.events.length >= this.opts.length) {

@@ -57,11 +57,14 @@ export type Hook = TracepointHook | FunctionHook;
 const SOCKET_HOOKS: Record<string, { later?: boolean; args: string[]; role: HookRole }> = {
   sk_data_ready: { args: [], role: 'deliver' },
   inet_sock_set_state: { args: ['oldstate', 'newstate'], role: 'socket' },
-  tcp_receive_reset: { args: [], role: 'socket' },
+  tcp_receive_reset: { args: [], role: 'deliver' },
   sock_recv_length: { later: true, args: ['ret'], role: 'socket' },
 };
 
-const isScalar = (t: string) => /^(enum |(unsigned )?(int|short|char|long)|u(8|16|32|64)|s(8|16|32|64)|__u|__s|bool|_Bool|long|size_t)/.test(t) && !t.includes('*');
+const isScalar = (t0: string) => {
+  const t = t0.replace(/^(const |volatile )+/, '');
+  return /^(enum |(unsigned )?(int|short|char|long)|u(8|16|32|64)|s(8|16|32|64)|__u|__s|bool|_Bool|long|size_t)/.test(t) && !t.includes('*');
+};
 
 function argIndex(args: ArgInfo[], ...names: string[]): number {
   for (const n of names) {
