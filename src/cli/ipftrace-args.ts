@@ -127,7 +127,7 @@ export function parseArgs(argv: readonly string[]): IpftraceArgs {
         if (i + 1 >= argv.length) throw new UsageError(`option ${name} requires an argument`);
         value = argv[++i];
       }
-    } else if (eq > 0) {
+    } else if (eq > 0 && spec.key !== 'genManifest') {
       throw new UsageError(`option ${name} does not take a value`);
     }
     const v = value as string;
@@ -149,8 +149,8 @@ export function parseArgs(argv: readonly string[]): IpftraceArgs {
         break;
       case 'genManifest':
         // Optional value: the next argument when it is not an option and not a second positional.
-        out.genManifest = { file: null };
-        if (i + 1 < argv.length && !argv[i + 1].startsWith('-')) out.genManifest.file = argv[++i];
+        out.genManifest = { file: eq > 0 ? arg.slice(eq + 1) || null : null };
+        if (eq < 0 && i + 1 < argv.length && !argv[i + 1].startsWith('-')) out.genManifest.file = argv[++i];
         break;
       case 'ipversion':
         if (v !== '4' && v !== '6') throw new UsageError(`invalid value "${v}" for ${name}: choose from 4, 6`);

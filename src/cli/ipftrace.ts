@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   if (args.listFunc || args.doctor || args.genManifest) {
     let plan: HookPlan;
     try {
-      plan = planHooks(btf, { backend: args.backend, manifest, manifestFile: args.manifest, regex: args.regex, warn: args.verbose ? warn : () => {} });
+      plan = planHooks(btf, { backend: args.backend, manifest, manifestFile: args.manifest, regex: args.regex, warn });
     } catch (err) {
       asFatal(err);
     }
@@ -162,7 +162,7 @@ async function main(argv: string[]): Promise<void> {
       onTrace: write,
       onLost: (n) => warn(`${n} hops lost (ring buffer full); the packets they belong to are still printed`),
       onWarning: (m) => {
-        if (args.verbose || !/^could not attach|skipped$/.test(m)) warn(m);
+        if (args.verbose || !/^could not attach/.test(m)) warn(m);
       },
     });
   } catch (err) {

@@ -34,8 +34,9 @@ interface OpenTrace {
   events: PacketEvent[];
   /** A likely end seen (delivered/sent), confirmed when nothing follows within the grace. */
   hint?: TraceEnd;
-  /** Monotonic time (ns) of the last hop. */
+  /** Monotonic time (ns) of the last and the first hop. */
   last: bigint;
+  first: bigint;
   chunk: number;
 }
 
@@ -44,8 +45,8 @@ const CLOSED_MEMORY = 4096;
 
 export class TraceAssembler {
   private readonly open = new Map<bigint, OpenTrace>();
-  /** Ended trace id -> chunks printed so far. */
-  private readonly closed = new Map<bigint, number>();
+  /** Ended trace id -> chunks printed so far, how the last one ended, its parent. */
+  private readonly closed = new Map<bigint, { chunks: number; end: TraceEnd; parentId?: bigint }>();
   /** Socket hops that arrived after their trace ended (not shown). */
   lateSocketHops = 0;
 
@@ -59,18 +60,21 @@ export class TraceAssembler {
     const ev = r.event;
     let t = this.open.get(ev.traceId);
     if (!t) {
-      const chunks = this.closed.get(ev.traceId);
-      if (chunks !== undefined && ev.hookKind === 'socket') {
+      const prev = this.closed.get(ev.traceId);
+      // A socket hop after the packet's end (a reader long after delivery) is not a new list;
+      // after a -l cut it is simply the next hop.
+      if (prev !== undefined && prev.end !== 'length' && ev.hookKind === 'socket') {
         this.lateSocketHops++;
         return;
       }
-      t = { id: ev.traceId, events: [], last: ev.ts, chunk: chunks ?? 0 };
-      if (chunks !== undefined) this.closed.delete(ev.traceId);
+      t = { id: ev.traceId, events: [], last: ev.ts, first: ev.ts, chunk: prev?.chunks ?? 0, parentId: prev?.parentId };
+      if (prev !== undefined) this.closed.delete(ev.traceId);
       if (r.flags & IPFT_EV_FLAGS.IPFT_EV_CLONE && r.parentId) t.parentId = r.parentId;
       this.open.set(ev.traceId, t);
     }
     t.events.push(ev);
     if (ev.ts > t.last) t.last = ev.ts;
+    if (ev.ts < t.first) t.first = ev.ts;
     const hint = t.hint;
     t.hint = undefined;
 
@@ -91,16 +95,19 @@ export class TraceAssembler {
 
   /** Flush what went quiet; `now` is CLOCK_MONOTONIC in ns (the clock of the events). */
   tick(now: bigint): void {
+    // A short --idle also shortens the wait after a delivery or a transmission.
+    const grace = this.opts.graceNs < this.opts.idleNs ? this.opts.graceNs : this.opts.idleNs;
     for (const t of this.open.values()) {
       const quiet = now - t.last;
-      if (t.hint && quiet >= this.opts.graceNs) this.flush(t, t.hint);
-      else if (quiet >= this.opts.idleNs) this.flush(t, 'idle');
+      if (t.hint) {
+        if (quiet >= grace) this.flush(t, t.hint);
+      } else if (quiet >= this.opts.idleNs) this.flush(t, 'idle');
     }
   }
 
   /** Tracing stopped: print everything still open, oldest first. */
   flushAll(): void {
-    const rest = [...this.open.values()].sort((x, y) => (x.events[0].ts < y.events[0].ts ? -1 : 1));
+    const rest = [...this.open.values()].sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
     for (const t of rest) this.flush(t, t.hint ?? 'exit');
   }
 
@@ -112,7 +119,7 @@ export class TraceAssembler {
     const trace: PacketTrace = { id: t.id, events, end, tuple: events.find((e) => e.tuple)?.tuple };
     if (t.parentId) trace.parentId = t.parentId;
     if (t.chunk > 0) trace.continuation = t.chunk;
-    this.closed.set(t.id, t.chunk + 1);
+    this.closed.set(t.id, { chunks: t.chunk + 1, end, parentId: t.parentId });
     if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.keys().next().value as bigint);
     this.opts.onTrace(trace);
   }

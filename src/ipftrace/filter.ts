@@ -25,7 +25,8 @@ export class FilterError extends Error {
 
 /** An IPv4 or IPv6 literal as the 16 bytes the BPF side compares (IPv4 in the first 4). */
 export function parseAddress(s: string): { version: 4 | 6; bytes: Buffer } {
-  const v = isIP(s);
+  // A zone (fe80::1%eth0) is not part of the address in the packet: refuse it, don't drop it.
+  const v = s.includes('%') ? 0 : isIP(s);
   const bytes = Buffer.alloc(16);
   if (v === 4) {
     s.split('.').forEach((o, i) => (bytes[i] = Number(o)));

@@ -118,14 +118,17 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
     const check = checkManifest(o.manifest, (n) => byName.get(n));
     const mismatched = check.problems.filter((p) => /skb_pos/.test(p));
     if (mismatched.length) throw new ManifestError(o.manifestFile ?? '(given)', mismatched[0]);
-    for (const p of check.problems) o.warn(`manifest ${o.manifestFile ?? ''}: ${p}; skipped`);
     const wanted = new Set(o.manifest.functions.map((f) => f.name));
     for (const f of o.manifest.functions) if (f.egress) egress.add(f.name);
     tracepoints = tracepoints.filter((h) => wanted.has(h.name));
     functions = functions.filter((h) => wanted.has(h.name));
     if (tracepoints.length + functions.length === 0) {
-      throw new ManifestError(o.manifestFile ?? '(given)', `none of its ${o.manifest.functions.length} entries can be traced on this kernel with the ${choice.backend} backend (see ipftrace -ls)`);
+      throw new ManifestError(
+        o.manifestFile ?? '(given)',
+        `none of its ${o.manifest.functions.length} entries can be traced on this kernel with the ${choice.backend} backend (${check.problems[0] ?? 'filtered out by -r'}; see ipftrace -ls)`,
+      );
     }
+    for (const p of check.problems) o.warn(`manifest ${o.manifestFile ?? ''}: ${p}; skipped`);
   }
   if (tracepoints.length + functions.length === 0) {
     throw new PlanError(o.regex ? `no hook matches -r ${o.regex.source} (see ipftrace -ls)` : 'this kernel offers no hook that carries a packet');

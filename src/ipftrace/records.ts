@@ -18,6 +18,8 @@ export interface DecodeContext {
   dropReason(code: number): string;
   /** Name of an enum value for a tracepoint arg of enum type, if any. */
   enumName(typeId: number, value: bigint): string | undefined;
+  /** TCP_ESTABLISHED etc. (the tracepoint passes them as plain ints). */
+  tcpState(v: number): string | undefined;
   fields: readonly CompiledField[];
   toWallMs(monoNs: bigint): number;
 }
@@ -41,6 +43,10 @@ function cstr(buf: Buffer, off: number, len: number): string {
 
 function ipString(buf: Buffer, off: number, v: 4 | 6): string {
   if (v === 4) return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  // IPv4-mapped (RFC 5952 section 5): ::ffff:1.2.3.4
+  if (buf.readUInt32BE(off) === 0 && buf.readUInt32BE(off + 4) === 0 && buf.readUInt32BE(off + 8) === 0xffff) {
+    return `::ffff:${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
+  }
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(off + i).toString(16));
   // RFC 5952: compress the longest run of zero groups (length >= 2).
@@ -136,6 +142,11 @@ export function decodeEvent(buf: Buffer, off: number, len: number, ctx: DecodeCo
         ev.rc = Number(BigInt.asIntN(32, a));
         if (hook.bArg !== 0xff) ev.len = Number(b & 0xffffffffn);
         break;
+      case 'inet_sock_set_state': {
+        const st = (v: bigint) => ctx.tcpState(Number(v)) ?? String(v);
+        ev.detail = `${st(a)} -> ${st(b)}`;
+        break;
+      }
       default: {
         const parts: string[] = [];
         for (const idx of [hook.aArg, hook.bArg]) {

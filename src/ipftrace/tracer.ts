@@ -67,6 +67,16 @@ export interface TracerStats {
   lost: number;
 }
 
+/** Constant name -> value of the (usually anonymous) enum that defines `member`. */
+function enumContaining(btf: Btf, member: string): Map<bigint, string> {
+  for (let id = 1; id < btf.typeCount; id++) {
+    if (btf.kind(id) !== 'enum') continue;
+    const vals = btf.enumValues(id);
+    if (vals.some((v) => v.name === member)) return new Map(vals.map((v) => [v.value, v.name]));
+  }
+  return new Map();
+}
+
 function defaultObjectPath(): string {
   return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'ipftrace.bpf.o');
 }
@@ -99,6 +109,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   /** What was attached, and why this backend. */
   readonly plan: HookPlan;
   readonly fields: readonly CompiledField[];
+  private readonly moduleFieldCount: number;
 
   private constructor(private readonly opts: PacketTracerOptions) {
     const btf = Btf.vmlinux();
@@ -111,11 +122,13 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
     const fieldSpecs = [...(opts.module?.fields ?? []), ...(opts.fields ?? [])];
     if (fieldSpecs.length > MAX_FIELDS) throw new TracerError(`at most ${MAX_FIELDS} fields can be recorded (got ${fieldSpecs.length})`);
     this.fields = fieldSpecs.map((f) => compileField(btf, f));
+    this.moduleFieldCount = opts.module?.fields?.length ?? 0;
 
     this.plan = planHooks(btf, { backend: opts.backend ?? 'auto', manifest: opts.manifest, manifestFile: opts.manifestFile, regex: opts.regex, warn });
 
     const syms = KernelSymbols.shared();
     const reasons = enumByValue(btf, 'skb_drop_reason') ?? new Map<bigint, string>();
+    const tcpStates = enumContaining(btf, 'TCP_ESTABLISHED');
     const enumCache = new Map<number, Map<bigint, string> | null>();
     const fields = this.fields;
     this.ctx = {
@@ -138,6 +151,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
         }
         return m?.get(v);
       },
+      tcpState: (v) => tcpStates.get(BigInt(v)),
       fields,
       toWallMs: (ns) => Number(this.clock.toWallNs(ns) / 1000000n),
     };
@@ -206,15 +220,17 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
     if (!this.opts.onTrace && this.queue.length > 0) this.queue.wake();
   }
 
-  /** Module output and field values into the Custom Data text. */
+  /** Module output and field values into the Custom Data text: a module's format() shows its
+   * own fields its way; every other field is shown as "path: value". */
   private decorate(ev: PacketEvent): void {
     const parts: string[] = [];
-    if (this.opts.module?.format) parts.push(this.opts.module.format(ev));
-    else if (ev.fields) {
-      for (const f of this.fields) {
-        if (this.opts.module?.fields?.includes(f.path)) continue;
-        parts.push(`${f.path}: ${formatFieldValue(f, ev.fields[f.path])}`);
-      }
+    const mod = this.opts.module;
+    if (mod?.format) parts.push(mod.format(ev));
+    if (ev.fields) {
+      this.fields.forEach((f, i) => {
+        if (mod?.format && i < this.moduleFieldCount) return;
+        parts.push(`${f.path}: ${formatFieldValue(f, ev.fields![f.path])}`);
+      });
     }
     if (parts.length) ev.custom = parts.join('  ');
   }

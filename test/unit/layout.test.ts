@@ -36,3 +36,14 @@ test('ebpftracer layout.generated.ts matches the BTF of build/bpf/ebpftracer.bpf
   const committed = fs.readFileSync(path.join(ROOT, 'src', 'ebpftracer', 'layout.generated.ts'), 'utf8');
   assert.equal(committed, fresh);
 });
+
+test('ipftrace layout.generated.ts matches the BTF of build/bpf/ipftrace.bpf.o', () => {
+  const obj = path.join(ROOT, 'build', 'bpf', 'ipftrace.bpf.o');
+  const fresh = generate(
+    obj,
+    ['ipft_event', 'ipft_flow', 'ipft_slot', 'ipft_field'],
+    ['ipft_slot_flags', 'ipft_ev_flags', 'ipft_field_base', 'ipft_hook_id'],
+  );
+  const committed = fs.readFileSync(path.join(ROOT, 'src', 'ipftrace', 'layout.generated.ts'), 'utf8');
+  assert.equal(committed, fresh);
+});
