@@ -17,3 +17,12 @@ export type { RecorderOptions, RecorderFilters, RecorderStats, MemoryUsage } fro
 export type { SyscallEvent, SyscallHeader, SyscallSchema, ParamSpec, ParamValue, SockAddr } from './ebpftracer/event';
 export { makeFormatter as makeSyscallFormatter, FORMATS as SYSCALL_FORMATS } from './ebpftracer/output';
 export { CLASS_NAMES as SYSCALL_CLASSES } from './ebpftracer/syscall-classes';
+
+// ipftrace: follow packets through the kernel network stack (README "ipftrace").
+export { PacketTracer, TracerError } from './ipftrace/tracer';
+export type { PacketTracerOptions, TracerStats } from './ipftrace/tracer';
+export type { PacketEvent, PacketTrace, FlowTuple, TraceEnd } from './ipftrace/event';
+export type { FlowFilter } from './ipftrace/filter';
+export type { IpftModule } from './ipftrace/modules';
+export { formatTraceText } from './ipftrace/output/text';
+export { formatTraceJson, formatEventJson } from './ipftrace/output/json';
