@@ -56,7 +56,8 @@ struct ipft_track {
 	__u64 head;
 	__u32 sig;
 	__u8 sig_valid;
-	__u8 pad[3];
+	__u8 dead;  /* freed: later hops on this pointer belong to no packet until it is reused */
+	__u8 pad[2];
 };
 
 struct {
@@ -327,10 +328,16 @@ static __always_inline bool identify(struct ipft_event *ev, __u64 skbp, __u64 he
 			bpf_map_delete_elem(&tracked, &skbp);
 			t = NULL;
 		} else if (parsed && t->sig_valid && t->sig != ev->flow.sig) {
-			/* same pointer, different packet: the old one was freed without a tracepoint */
+			/* same pointer, different packet: the old one was freed (maybe without a
+			 * tracepoint) and the memory reused */
+			if (!t->dead)
+				ev->flags |= IPFT_EV_REUSE;
 			bpf_map_delete_elem(&tracked, &skbp);
-			ev->flags |= IPFT_EV_REUSE;
 			t = NULL;
+		} else if (t->dead) {
+			/* the free path after kfree_skb/consume_skb (skb_release_data, kfree_skbmem,
+			 * ...): the packet's list has ended; this is not a new packet either */
+			return false;
 		}
 	}
 	if (t) {
@@ -365,9 +372,13 @@ static __always_inline bool identify(struct ipft_event *ev, __u64 skbp, __u64 he
 	return true;
 }
 
-static __always_inline void forget(__u64 skbp, __u64 head, bool cloned)
+static __always_inline void forget(__u64 skbp, __u64 head, bool cloned, __u64 now)
 {
-	bpf_map_delete_elem(&tracked, &skbp);
+	struct ipft_track *t = bpf_map_lookup_elem(&tracked, &skbp);
+	if (t) {
+		t->dead = 1;
+		t->last_ns = now;
+	}
 	/* A clone still holds the data buffer; keep the head so it can be recognised. */
 	if (head && !cloned)
 		bpf_map_delete_elem(&heads, &head);
@@ -504,7 +515,7 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u64 func_ip
 
 	if (slot_flags & IPFT_SLOT_EOL) {
 		ev->flags |= IPFT_EV_EOL;
-		forget(ev->skb, head, cloned);
+		forget(ev->skb, head, cloned, ev->ts);
 	}
 	emit(ev, true);
 	return 0;

@@ -78,6 +78,12 @@ function loadInputs(args: IpftraceArgs, btf: Btf): { manifest?: Manifest; module
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `ipftrace -ls | head`: a closed pipe ends the listing quietly (tracing output goes through
+  // the OutputSink, which handles EPIPE itself).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    exitWithError(err);
+  });
   const args = parseArgs(argv);
   if (args.help) {
     process.stdout.write(USAGE);

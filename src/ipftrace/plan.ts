@@ -104,7 +104,10 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
   let functions: FunctionHook[] = [];
   if (choice.backend === 'function') {
     const avail = availableFilterFunctions((p) => fs.readFileSync(p, 'utf8'));
-    functions = catalog.functions.filter((f) => (!avail || avail.has(f.name)) && nameMatches(o.regex, f.name));
+    // A function that is also a tracepoint's name (consume_skb, kfree_skb...) is seen through the
+    // tracepoint, which carries more (reason, location); hooking both would show it twice.
+    const tpNames = new Set(catalog.tracepoints.map((t) => t.name));
+    functions = catalog.functions.filter((f) => (!avail || avail.has(f.name)) && !tpNames.has(f.name) && nameMatches(o.regex, f.name));
     // Thousands of plain kprobes take minutes to attach: without a manifest or -r, hook v1's
     // generic set. kprobe.multi attaches them all in one link per position.
     if (choice.via === 'kprobe' && !o.manifest && !o.regex) functions = functions.filter((f) => GENERIC_FUNCTIONS.includes(f.name));
