@@ -32,9 +32,21 @@ interface Workload {
   strace: string;
   /** does an output line count as one of this workload's events? */
   ipcdumpLine: RegExp;
-  /** 'ipc' workloads are for ipcdump, 'syscalls' for ebpftracer; the peers run on both. */
-  kind: 'ipc' | 'syscalls';
+  /** 'ipc' workloads are for ipcdump, 'syscalls' for ebpftracer, 'packets' for ipftrace. */
+  kind: 'ipc' | 'syscalls' | 'packets';
+  /** which bpftrace output lines count as events (default: every line of this workload) */
+  bpftraceLine?: RegExp;
 }
+
+// bpftrace equivalent of ipftrace -p UDP -dp 9: the same tracepoints, the same header parse
+// through the skb (IPv4 protocol 17, UDP destination port 9 = 0x0900 in network order), one
+// line per hop. It has no packet identity (no grouping, clones or pointer reuse).
+const BPFTRACE_UDP =
+  'tracepoint:net:net_dev_queue,tracepoint:net:net_dev_start_xmit,tracepoint:net:netif_rx_entry,tracepoint:net:netif_rx,' +
+  'tracepoint:net:netif_receive_skb,tracepoint:icmp:icmp_send,tracepoint:skb:kfree_skb,tracepoint:skb:consume_skb ' +
+  '{ $skb = (struct sk_buff *)args->skbaddr; $ip = (struct iphdr *)($skb->head + $skb->network_header); ' +
+  '$udp = (struct udphdr *)($skb->head + $skb->network_header + 20); ' +
+  'if ($ip->protocol == 17 && $udp->dest == 2304) { printf("%d bench_udp %llx %s %d\\n", nsecs, args->skbaddr, probe, $skb->len); } }';
 
 const FILE_SYSCALLS = 'openat,read,close,newfstatat';
 // bpftrace equivalent of ebpftracer's record: each call with its path/fd and return value.
@@ -96,6 +108,17 @@ const WORKLOADS: Workload[] = [
     ipcdumpLine: /bench_files/,
     kind: 'syscalls',
   },
+  {
+    name: 'packet journeys (UDP to a closed port on lo)',
+    binary: 'bench_udp',
+    n: 50_000,
+    expected: (n) => n,
+    bpftrace: BPFTRACE_UDP,
+    bpftraceLine: /^\d+ bench_udp [0-9a-f]+ tracepoint:skb:kfree_skb /,
+    strace: '',
+    ipcdumpLine: /^UDP\t127\.0\.0\.1:\d+\t->\t127\.0\.0\.1:9$/,
+    kind: 'packets',
+  },
 ];
 
 interface Tool {
@@ -133,6 +156,7 @@ function buildWorkloads(): void {
     ['sigpingpong.c', 'bench_signals'],
     ['devnull.c', 'bench_devnull'],
     ['files.c', 'bench_files'],
+    ['udp.c', 'bench_udp'],
   ]) {
     const out = path.join(BUILD, bin);
     const s = path.join(ROOT, 'bench', 'workloads', src);
@@ -228,6 +252,32 @@ function countLines(file: string, re: RegExp): { events: number; lost: number } 
 }
 
 const EBPFTRACER = path.join(ROOT, 'dist', 'src', 'cli', 'ebpftracer.js');
+const IPFTRACE = path.join(ROOT, 'dist', 'src', 'cli', 'ipftrace.js');
+
+/** ipftrace following the workload's packets (or, with `miss`, a filter nothing matches: the
+ * cost of the hooks and the header parse alone) to a file. Events = packets printed. */
+function ipftraceTool(name: string, format: 'text' | 'json', miss = false): Tool {
+  return {
+    name,
+    kinds: ['packets'],
+    available: () => fs.existsSync(IPFTRACE),
+    async run(w, n, out) {
+      const args = ['-p', 'UDP', '-dp', miss ? '10' : '9', '--format', format, '-o', out];
+      const tracer = spawn('taskset', ['-c', '0', process.execPath, IPFTRACE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      tracer.stderr!.on('data', (d) => (stderr += d));
+      await waitForText(tracer, 'stderr', /Trace ready!/);
+      const cpu0 = cpuSeconds(tracer.pid!);
+      const seconds = await runWorkload(w, n);
+      await settle(out, 1500);
+      const cpu1 = cpuSeconds(tracer.pid!);
+      await stopChild(tracer);
+      const { events } = countLines(out, format === 'json' ? /^\{"v":1,"type":"trace".*"tuple":\{[^}]*"dport":9\}/ : w.ipcdumpLine);
+      const lost = [...stderr.matchAll(/(\d+) hops lost/g)].reduce((a, m) => a + Number(m[1]), 0);
+      return { seconds, events, lost, tracerCpuSec: cpu1 - cpu0 };
+    },
+  };
+}
 
 /** ebpftracer recording the workload's syscalls (comm filter in the kernel) to a file. */
 function ebpftracerTool(name: string, format: string): Tool {
@@ -284,6 +334,7 @@ const TOOLS: Tool[] = [
   },
   {
     name: 'floor (do-nothing BPF on the same hooks)',
+    kinds: ['ipc', 'syscalls'],
     available: () => fs.existsSync(path.join(ROOT, 'build', 'bpf', 'bench_floor.bpf.o')),
     async run(w, n) {
       const obj = BpfObject.open(path.join(ROOT, 'build', 'bpf', 'bench_floor.bpf.o'));
@@ -302,26 +353,32 @@ const TOOLS: Tool[] = [
   ipcdumpTool('ipcdump -f json', ['-t', 'signal', '-t', 'pipe', '-f', 'json'], true),
   ebpftracerTool('ebpftracer --format strace', 'strace'),
   ebpftracerTool('ebpftracer --format json', 'json'),
+  ipftraceTool('ipftrace (text)', 'text'),
+  ipftraceTool('ipftrace --format json', 'json'),
+  ipftraceTool('ipftrace, filter matching nothing', 'text', true),
   {
     name: 'bpftrace 0.17 (same tracepoints)',
     available: () => has('bpftrace'),
     async run(w, n, out) {
       ensureDebugfsTracing();
       const tracer = spawn('taskset', ['-c', '0', 'bpftrace', '-o', out, '-e', w.bpftrace], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      tracer.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       await waitForText(tracer, 'stdout', /Attaching \d+ probe/, out);
       const cpu0 = cpuSeconds(tracer.pid!);
       const seconds = await runWorkload(w, n);
       await settle(out);
       const cpu1 = cpuSeconds(tracer.pid!);
       await stopChild(tracer);
-      const { events } = countLines(out, new RegExp(`\\d+ ${w.binary} `));
-      // bpftrace reports perf-buffer loss as "Lost N events"
-      const lost = [...fs.readFileSync(out, 'utf8').matchAll(/Lost (\d+) events/g)].reduce((s, m) => s + Number(m[1]), 0);
+      const { events } = countLines(out, w.bpftraceLine ?? new RegExp(`\\d+ ${w.binary} `));
+      // bpftrace reports perf-buffer loss as "Lost N events" (in the output file or on stderr)
+      const lost = [...(fs.readFileSync(out, 'utf8') + stderr).matchAll(/Lost (\d+) events/g)].reduce((s, m) => s + Number(m[1]), 0);
       return { seconds, events, lost, tracerCpuSec: cpu1 - cpu0 };
     },
   },
   {
     name: 'strace -f (same syscalls)',
+    kinds: ['ipc', 'syscalls'],
     available: () => has('strace'),
     async run(w, n, out) {
       // --seccomp-bpf: strace stops only on the traced syscalls (its fastest mode)
@@ -417,11 +474,13 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}`;
   const table = lines.join('\n');
   process.stdout.write(`Machine: ${machine}\nRuns per tool: ${runs}, workload pinned to CPU 1, tracer on CPU 0\n\n${table}\n`);
+  // A partial run (--only) keeps the full run's files.
+  const stem = only ? `latest-${only.replace(/[^a-z0-9,]/gi, '').replace(/,/g, '-')}` : 'latest';
   fs.writeFileSync(
-    path.join(RESULTS, 'latest.json'),
+    path.join(RESULTS, `${stem}.json`),
     JSON.stringify({ date: new Date().toISOString(), machine, runs, scale, results }, null, 2) + '\n',
   );
-  fs.writeFileSync(path.join(RESULTS, 'latest.md'), `Machine: ${machine}\n\n${table}\n`);
+  fs.writeFileSync(path.join(RESULTS, `${stem}.md`), `Machine: ${machine}\n\n${table}\n`);
 }
 
 main().catch((err) => {
