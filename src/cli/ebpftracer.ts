@@ -12,6 +12,7 @@ import { OutputSink } from '../output/sink';
 import { checkBtf, checkPrivileges } from '../runtime/capabilities';
 import { CatalogError } from '../ebpftracer/catalog';
 import { versionString } from './version';
+import { installLifecycle } from './lifecycle';
 
 setProgramName('ebpftracer');
 
@@ -74,30 +75,18 @@ async function main(argv: string[]): Promise<void> {
   const format = makeFormatter(args.format, { stringLimit: args.stringLimit, durations: args.durations, timestamps: args.timestamps });
   const original = args.format === 'ebpftracer';
   let recorder: SyscallRecorder | undefined;
-  let finishing = false;
   let remaining = args.count;
-
-  const finish = async (code: number): Promise<void> => {
-    if (finishing) return;
-    finishing = true;
-    try {
+  const finish = installLifecycle({
+    program: 'ebpftracer',
+    sink,
+    stop: async () => {
       await recorder?.stop();
-      if (recorder && recorder.stats.lost > 0) {
-        process.stderr.write(`ebpftracer: ${recorder.stats.lost} lost in total\n`);
-      }
-    } finally {
-      sink.close();
+      if (recorder && recorder.stats.lost > 0) process.stderr.write(`ebpftracer: ${recorder.stats.lost} lost in total\n`);
+    },
+    after: () => {
       if (original && !args.output) process.stdout.write('Terminating...\n');
-      process.exit(code);
-    }
-  };
-
-  sink.on('epipe', () => void finish(0));
-  sink.on('error', (err) => {
-    process.stderr.write(`ebpftracer: ${err.message}\n`);
-    void finish(1);
+    },
   });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void finish(0));
 
   try {
     recorder = await SyscallRecorder.open({

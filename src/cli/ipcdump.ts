@@ -12,6 +12,7 @@ import { OutputSink } from '../output/sink';
 import type { OutputRecord } from '../ipcdump/event';
 import { checkBtf, checkPrivileges } from '../runtime/capabilities';
 import { runDoctor } from './doctor';
+import { installLifecycle } from './lifecycle';
 import { versionString } from './version';
 
 async function main(argv: string[]): Promise<void> {
@@ -50,21 +51,11 @@ async function main(argv: string[]): Promise<void> {
 
   let remaining = args.count; // 0 = unlimited
   let trace: IpcTrace | undefined;
-  let finishing = false;
-
-  const finish = async (code: number): Promise<void> => {
-    if (finishing) return;
-    finishing = true;
-    try {
-      await trace?.stop(); // drains the ring: what the kernel saw is still printed
-    } finally {
-      sink.close();
-      process.exit(code);
-    }
-  };
+  // Ctrl-C, SIGTERM, `ipcdump | head` (EPIPE), output errors and -c all end here; stopping
+  // drains the ring, so what the kernel saw is still printed.
+  const finish = installLifecycle({ program: 'ipcdump', sink, stop: async () => trace?.stop() });
 
   const onRecord = (rec: OutputRecord): void => {
-    if (finishing && remaining === 0 && args.count > 0) return;
     if (rec.kind === 'lost' && args.noLost) return;
     if (args.count > 0) {
       if (remaining === 0) return;
@@ -76,13 +67,6 @@ async function main(argv: string[]): Promise<void> {
       void finish(0); // -c N: exit 0 right after the N-th record
     }
   };
-
-  sink.on('epipe', () => void finish(0)); // e.g. `ipcdump | head`
-  sink.on('error', (err) => {
-    process.stderr.write(`ipcdump: ${err.message}\n`);
-    void finish(1);
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void finish(0));
 
   try {
     trace = await IpcTrace.start({
