@@ -371,3 +371,26 @@ test('nothing is left attached after SIGKILL', { timeout: 60000 }, async () => {
   for (let i = 0; i < 50 && /tp_slot_\d+/.test(progs()); i++) await sleep(100);
   assert.doesNotMatch(progs(), /tp_slot_\d+/);
 });
+
+test('IPv6: ports behind hop-by-hop and destination options headers; ICMPv6 echo and port unreachable', { timeout: 60000 }, async () => {
+  const port = await closedPort();
+  const p = await start(['-iv', '6', '--format', 'json']);
+  // PadN-only option headers: the kernel adds them in front of the UDP header
+  py(`import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+s.sendto(b'x', ('::1', ${port}))`);
+  execFileSync('ping', ['-6', '-c1', '-W2', '::1'], { stdio: 'ignore' });
+  await sleep(1500);
+  const traces = await stopJson(p);
+  const udp = traces.find((t) => t.tuple?.proto === 17 && t.tuple.dport === port);
+  assert.ok(udp, JSON.stringify(traces.map((t) => t.tuple)));
+  assert.equal(udp.tuple!.saddr, '::1');
+  assert.equal(udp.end, 'dropped');
+  assert.equal(udp.events.at(-1)!.dropReason, 'NO_SOCKET');
+  const icmp6 = (type: number) => traces.find((t) => t.tuple?.proto === 58 && t.events.some((e) => e.icmpType === type));
+  assert.ok(icmp6(1), 'port unreachable sent back');
+  assert.ok(icmp6(128) && icmp6(129), 'echo request and reply');
+  assert.ok(inOrder(hooks(icmp6(128)!), DEVICE_STEPS));
+});
