@@ -110,3 +110,13 @@ while True:
   track(child);
   return child as ChildProcess & { pid: number };
 }
+
+/** A TCP/UDP port nobody listens on on 127.0.0.1 (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as import('node:net').AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

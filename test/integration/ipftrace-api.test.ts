@@ -9,17 +9,10 @@ import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { PacketTracer, type PacketTrace } from '../../src/index';
 import { ROOT } from '../helpers/ipcdump-process';
-import { sleep } from '../helpers/workloads';
+import { closedPort, sleep } from '../helpers/workloads';
 
 const PY = '/usr/bin/python3';
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const udpTo = (port: number) =>
   execFileSync(PY, ['-c', `import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', ${port}))`]);

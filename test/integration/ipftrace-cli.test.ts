@@ -7,11 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { IpcdumpProcess, ROOT } from '../helpers/ipcdump-process';
-import { sleep, tmpDir } from '../helpers/workloads';
+import { closedPort, sleep, tmpDir } from '../helpers/workloads';
 
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'ipftrace.js');
 const READY = /^Trace ready!$/m;
@@ -70,14 +69,6 @@ function py(code: string): void {
   execFileSync(PY, ['-c', code], { stdio: 'ignore', timeout: 10000 });
 }
 
-/** A TCP/UDP port nobody listens on (bound then released). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const hooks = (t: JTrace) => t.events.map((e) => e.hook);
 
