@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
       if (!tracer) return;
       await tracer.stop(); // flushes open packets through onTrace
       const s = tracer.stats;
-      process.stderr.write(`Tracing finished: ${s.traces} packets, ${s.events} hops${s.lost ? `, ${s.lost} hops LOST (ring buffer full)` : ', nothing lost'}\n`);
+      process.stderr.write(`Tracing finished: ${printed} packets printed, ${s.events} hops seen${s.lost ? `, ${s.lost} hops LOST (ring buffer full)` : ', nothing lost'}\n`);
     },
   });
 
