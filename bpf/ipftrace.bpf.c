@@ -385,19 +385,21 @@ static __always_inline void forget(__u64 skbp, __u64 head, bool cloned, __u64 no
 }
 
 /* ---- per-event details ---------------------------------------------------------------------- */
+#define IFF_LOOPBACK 0x8
+
 static __always_inline void read_dev(struct ipft_event *ev, struct net_device *dev, bool kind)
 {
 	if (!dev)
 		return;
 	ev->flags |= IPFT_EV_DEV;
 	ev->ifindex = BPF_CORE_READ(dev, ifindex);
-	ev->dev_flags = BPF_CORE_READ(dev, flags);
 	bpf_probe_read_kernel_str(ev->ifname, sizeof(ev->ifname), &dev->name);
 	ev->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	if (kind) {
-		const char *k = BPF_CORE_READ(dev, rtnl_link_ops, kind);
-		if (k)
-			bpf_probe_read_kernel_str(ev->dev_kind, sizeof(ev->dev_kind), k);
+		if (BPF_CORE_READ(dev, flags) & IFF_LOOPBACK)
+			ev->flags |= IPFT_EV_LOOPBACK;
+		if (BPF_CORE_READ(dev, rtnl_link_ops))
+			ev->flags |= IPFT_EV_VIRTUAL;
 	}
 }
 
@@ -469,7 +471,7 @@ static __always_inline void emit(struct ipft_event *ev, bool with_fields)
 }
 
 /* One skb event: identity, then details, then the ring buffer. */
-static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u64 func_ip, __u8 slot_flags,
+static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_flags,
 				  struct net_device *dev, __u64 a, __u64 b)
 {
 	if (!skb)
@@ -478,7 +480,6 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u64 func_ip
 	if (!ev)
 		return 0;
 	ev->skb = (__u64)skb;
-	ev->func_ip = func_ip;
 	ev->a = a;
 	ev->b = b;
 	if (slot_flags & IPFT_SLOT_NODEREF) {
@@ -604,7 +605,7 @@ static __always_inline int on_slot(struct bpf_raw_tracepoint_args *ctx, __u32 n)
 	if (flags & (IPFT_SLOT_SOCK | IPFT_SLOT_SOCK_LATER))
 		return on_sock(n, (struct sock *)raw_arg(ctx, slots[n].skb_arg), flags, a, b);
 	struct net_device *dev = slots[n].dev_arg != IPFT_ARG_NONE ? (void *)raw_arg(ctx, slots[n].dev_arg) : NULL;
-	return on_skb(n, (struct sk_buff *)raw_arg(ctx, slots[n].skb_arg), 0, flags, dev, a, b);
+	return on_skb(n, (struct sk_buff *)raw_arg(ctx, slots[n].skb_arg), flags, dev, a, b);
 }
 
 #define SLOT(n) \
@@ -628,11 +629,11 @@ static __always_inline __u64 kprobe_ip(struct pt_regs *ctx)
 #define FUNC_PROGS(pos, reg)                                                                    \
 	SEC("kprobe") int kp_skb##pos(struct pt_regs *ctx)                                        \
 	{                                                                                         \
-		return on_skb(IPFT_HOOK_FUNC, (struct sk_buff *)reg(ctx), kprobe_ip(ctx), 0, NULL, 0, 0); \
+		return on_skb(IPFT_HOOK_FUNC, (struct sk_buff *)reg(ctx), 0, NULL, kprobe_ip(ctx), 0);      \
 	}                                                                                         \
 	SEC("kprobe.multi") int kpm_skb##pos(struct pt_regs *ctx)                                 \
 	{                                                                                         \
-		return on_skb(IPFT_HOOK_FUNC, (struct sk_buff *)reg(ctx), bpf_get_func_ip(ctx), 0, NULL, 0, 0); \
+		return on_skb(IPFT_HOOK_FUNC, (struct sk_buff *)reg(ctx), 0, NULL, bpf_get_func_ip(ctx), 0);      \
 	}
 
 FUNC_PROGS(1, PT_REGS_PARM1)

@@ -57,6 +57,9 @@ enum ipft_ev_flags {
 	IPFT_EV_EOL = 32,       /* the skb was freed here */
 	IPFT_EV_DEV = 64,       /* ifindex/ifname/dev_flags are valid */
 	IPFT_EV_CLONED = 128,   /* skb->cloned was set */
+	IPFT_EV_LOOPBACK = 256, /* the device is a loopback (IFF_LOOPBACK) */
+	IPFT_EV_VIRTUAL = 512,  /* the device has a link kind (veth, bridge, vxlan, tun...): its
+				 * transmissions come back into the stack or go to user space */
 };
 
 struct ipft_flow {
@@ -76,14 +79,16 @@ struct ipft_flow {
 	__u32 sig;
 };
 
+/* One hop. Kept small (168 bytes without fields): a burst of hops has to fit in the ring while
+ * the consumer catches up. */
 struct ipft_event {
 	__u64 ts;
 	__u64 trace_id;
 	__u64 parent_id;
 	__u64 skb;
-	__u64 a;         /* slot's a_arg value (kfree_skb: location; net_dev_xmit: rc) */
+	__u64 a;         /* slot's a_arg value (kfree_skb: location; net_dev_xmit: rc); function
+			  * hooks: the function's address */
 	__u64 b;         /* slot's b_arg value (kfree_skb: reason) */
-	__u64 func_ip;   /* function hooks */
 	__u32 hook;      /* slot index, or IPFT_HOOK_FUNC */
 	__u32 flags;     /* enum ipft_ev_flags */
 	__u32 len;
@@ -91,15 +96,13 @@ struct ipft_event {
 	__u32 netns;
 	__u32 mark;
 	__u32 pid;
-	__u32 cpu;
-	__u32 dev_flags; /* net_device flags (IFF_LOOPBACK...) */
-	__u32 gso_type;
+	__u16 cpu;
 	__u16 gso_size;
+	__u32 gso_type;
 	__u16 gso_segs;
-	__u32 pad;
+	__u16 pad;
 	char comm[16];
 	char ifname[16];
-	char dev_kind[8]; /* rtnl_link_ops->kind ("veth"), empty for physical devices */
 	struct ipft_flow flow;
 	__u8 fields[IPFT_FIELDS * IPFT_FIELD_BYTES]; /* only sent when fields are configured */
 };

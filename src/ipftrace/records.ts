@@ -30,11 +30,10 @@ export interface RawPacketEvent {
   role: HookRole;
   flags: number;
   parentId: bigint;
-  devFlags: number;
-  devKind: string;
+  /** net_dev_xmit: the device loops back (lo) / has a link kind (veth, bridge, tun...). */
+  loopbackDev: boolean;
+  virtualDev: boolean;
 }
-
-const IFF_LOOPBACK = 0x8;
 
 function cstr(buf: Buffer, off: number, len: number): string {
   const end = buf.indexOf(0, off);
@@ -80,7 +79,7 @@ export function decodeEvent(buf: Buffer, off: number, len: number, ctx: DecodeCo
   let name: string;
   let role: HookRole = 'hop';
   if (hookId === IPFT_HOOK_ID.IPFT_HOOK_FUNC) {
-    name = ctx.functionAt(buf.readBigUInt64LE(off + E.func_ip));
+    name = ctx.functionAt(a); // function hooks carry their address in a
   } else {
     hook = ctx.slots[hookId];
     if (!hook) return undefined;
@@ -95,7 +94,7 @@ export function decodeEvent(buf: Buffer, off: number, len: number, ctx: DecodeCo
     hook: name,
     hookKind: hook === undefined ? 'function' : hook.socket ? 'socket' : 'tracepoint',
     skb: buf.readBigUInt64LE(off + E.skb),
-    cpu: buf.readUInt32LE(off + E.cpu),
+    cpu: buf.readUInt16LE(off + E.cpu),
     pid: buf.readUInt32LE(off + E.pid),
     comm: cstr(buf, off + E.comm, 16),
     len: buf.readUInt32LE(off + E.len),
@@ -173,14 +172,13 @@ export function decodeEvent(buf: Buffer, off: number, len: number, ctx: DecodeCo
     role,
     flags,
     parentId: buf.readBigUInt64LE(off + E.parent_id),
-    devFlags: buf.readUInt32LE(off + E.dev_flags),
-    devKind: cstr(buf, off + E.dev_kind, 8),
+    loopbackDev: (flags & IPFT_EV_FLAGS.IPFT_EV_LOOPBACK) !== 0,
+    virtualDev: (flags & IPFT_EV_FLAGS.IPFT_EV_VIRTUAL) !== 0,
   };
 }
 
 /** Does a successful net_dev_xmit on this device put the packet on a wire (not back into the stack)? */
 export function leavesHost(r: RawPacketEvent): boolean {
-  if (r.devFlags & IFF_LOOPBACK) return false;
   // Virtual devices with a link kind (veth, bridge, vxlan, tun, bond, ...) hand the packet on.
-  return r.devKind === '';
+  return !r.loopbackDev && !r.virtualDev;
 }
