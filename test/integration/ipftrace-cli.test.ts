@@ -385,3 +385,13 @@ s.sendto(b'x', ('::1', ${port}))`);
   assert.ok(icmp6(128) && icmp6(129), 'echo request and reply');
   assert.ok(inOrder(hooks(icmp6(128)!), DEVICE_STEPS));
 });
+
+test('--help and --version', () => {
+  const h = run(['--help']);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /^Usage: ipftrace \[OPTIONS\] \[MANIFEST\]\n/);
+  for (const flag of ['-iv, --ipversion', '-sp, --sport', '-dp, --dport', '-ls, --list-func', '--gen-manifest', '--format FMT']) assert.ok(h.stdout.includes(flag), flag);
+  const v = run(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^ipftrace \d+\.\d+\.\d+ \(/);
+});
