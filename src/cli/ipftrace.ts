@@ -63,6 +63,7 @@ function backendLine(plan: HookPlan): string {
   if (plan.choice.backend === 'function') {
     return `backend: kernel functions via ${plan.choice.via} (${plan.functions.length} functions) + ${n} tracepoints`;
   }
+  if (plan.choice.via === undefined && plan.choice.reasons[0] === 'tracepoint backend requested') return `backend: tracepoints (${n} hooks; requested)`;
   return `backend: tracepoints (${n} hooks; function hooks unavailable: ${plan.choice.reasons.join('; ')})`;
 }
 
