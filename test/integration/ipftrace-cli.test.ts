@@ -104,7 +104,7 @@ test('ping -c1 127.0.0.1 with -p ICMP: request and reply journeys in the origina
     const lines = b.split('\n');
     assert.equal(lines[0], 'ICMP\t127.0.0.1\t->\t127.0.0.1');
     // tabulate "plain": right-aligned timestamp header, two spaces between columns
-    assert.match(lines[1], /^ {3,}Time Stamp {2}Function {2,}Custom Data$/);
+    assert.match(lines[1], /^ {2,}Time Stamp {2}Function {2,}Custom Data$/); // right-aligned to the widest timestamp
     const fns = lines.slice(2).filter((l) => /^\d+ /.test(l)).map((l) => l.split(/ {2,}/)[1]);
     assert.ok(inOrder(fns, DEVICE_STEPS), `device steps in order: ${fns.join(' ')}`);
     assert.match(b, /net_dev_queue +dev: lo/);
