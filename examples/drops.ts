@@ -3,6 +3,7 @@ import { PacketTracer } from 'ipcdump';
 
 async function main(seconds = 10) {
   const tracer = await PacketTracer.open({ idleMs: 500 });
+  console.error(`tracing dropped packets for ${seconds} s`);
   setTimeout(() => tracer.stop(), seconds * 1000);
   for await (const t of tracer) {
     if (t.end !== 'dropped') continue;

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { scaled } from './slow';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'ipcdump.js');
@@ -63,8 +64,9 @@ export class IpcdumpProcess {
   }
 
   /** Resolves when `pred` holds (checked on every output chunk); rejects after `ms`. */
-  waitUntil(pred: () => boolean, ms: number, what: string): Promise<void> {
+  waitUntil(pred: () => boolean, ms0: number, what: string): Promise<void> {
     if (pred()) return Promise.resolve();
+    const ms = scaled(ms0);
     return new Promise((resolve, reject) => {
       const check = () => {
         if (pred()) {
@@ -136,7 +138,7 @@ export async function runIpcdump(args: string[], opts: { uid?: number; gid?: num
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), scaled(opts.timeoutMs ?? 30000));
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };

@@ -7,6 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scaled } from './slow';
 
 export function tmpDir(prefix = 'ipcdump-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -31,7 +32,7 @@ export function sh(script: string, opts: { cwd?: string; input?: string; timeout
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`workload timed out: ${script}`));
-    }, opts.timeoutMs ?? 15000);
+    }, scaled(opts.timeoutMs ?? 15000));
     child.stdin.on('error', () => {}); // the script may exit before reading its input
     child.stdin.end(opts.input ?? '');
     child.on('close', (code) => {
@@ -72,8 +73,9 @@ export function cHelper(name: string): string {
   return out;
 }
 
+/** Waits `ms`, scaled by IPCDUMP_TEST_SLOW (see slow.ts). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise((r) => setTimeout(r, scaled(ms)));
 }
 
 /** Waits until `pid` has exited (it may not be our child). */

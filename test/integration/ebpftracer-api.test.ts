@@ -11,6 +11,7 @@ import { SyscallRecorder, RecorderError } from '../../src/ebpftracer/recorder';
 import type { SyscallEvent } from '../../src/ebpftracer/event';
 import { IpcdumpProcess, ROOT } from '../helpers/ipcdump-process';
 import { sleep, tmpDir } from '../helpers/workloads';
+import { scaled } from '../helpers/slow';
 
 const OUR_PROGS = ['sc_enter', 'sc_exit', 'sc_fork'];
 
@@ -29,7 +30,7 @@ function ourPrograms(): number[] {
   return progs.filter((p) => OUR_PROGS.includes(p.name ?? '')).map((p) => p.id);
 }
 
-test('the README example records the files a command opens', { timeout: 30000 }, () => {
+test('the README example records the files a command opens', { timeout: scaled(30000) }, () => {
   const example = path.join(ROOT, 'dist', 'examples', 'record-files.js');
   const r = spawnSync(process.execPath, [example, 'cat', '/etc/hostname', '/no/such/file'], { encoding: 'utf8' });
   const lines = r.stdout.split('\n');
@@ -37,7 +38,7 @@ test('the README example records the files a command opens', { timeout: 30000 },
   assert.ok(lines.some((l) => /^\d+ \/no\/such\/file ENOENT$/.test(l)), r.stdout);
 });
 
-test('async iterator with %file: typed parameters, header and memory report', { timeout: 30000 }, async () => {
+test('async iterator with %file: typed parameters, header and memory report', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-api-');
   const before = await settle((n) => n === 0);
   const rec = await SyscallRecorder.open({ syscalls: ['%file'], filters: { comms: ['mkdir'] } });
@@ -74,7 +75,7 @@ test('async iterator with %file: typed parameters, header and memory report', { 
   assert.equal(await settle((n) => n === before), before, 'stop() detached and freed every program');
 });
 
-test('callback form, comm filter, and 64-bit signed values', { timeout: 30000 }, async () => {
+test('callback form, comm filter, and 64-bit signed values', { timeout: scaled(30000) }, async () => {
   const events: SyscallEvent[] = [];
   const rec = await SyscallRecorder.open({ syscalls: ['lseek'], onEvent: (e) => events.push(e), filters: { comms: ['python3'] } });
   spawnSync('/usr/bin/python3', ['-c', 'import os; fd=os.open("/etc/hostname", os.O_RDONLY); os.lseek(fd, -1, os.SEEK_END)']);
@@ -92,7 +93,7 @@ test('bad options are RecorderErrors with one-line messages', async () => {
   await assert.rejects(SyscallRecorder.open({ syscalls: ['mkdir', 'nope'] }), /unknown syscall "nope"/);
 });
 
-test('SIGKILL of the CLI leaves no programs behind', { timeout: 30000 }, async () => {
+test('SIGKILL of the CLI leaves no programs behind', { timeout: scaled(30000) }, async () => {
   const before = await settle((n) => n === 0);
   const p = new IpcdumpProcess(['-t', 'mkdir', '--format', 'json'], { cli: path.join(ROOT, 'dist', 'src', 'cli', 'ebpftracer.js'), readyPattern: /recording/ });
   try {

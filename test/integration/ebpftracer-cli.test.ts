@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { IpcdumpProcess, ROOT } from '../helpers/ipcdump-process';
 import { cHelper, sleep, tmpDir } from '../helpers/workloads';
+import { scaled } from '../helpers/slow';
 
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'ebpftracer.js');
 const READY = /Entering main loop|recording \d+ syscalls? .*Ctrl-C/;
@@ -48,7 +49,7 @@ function sh(script: string, cwd: string): void {
   execFileSync('sh', ['-c', script], { cwd, stdio: 'ignore' });
 }
 
-test('default format: the original start-up report and records for mkdir x; mv x y; rmdir y', { timeout: 30000 }, async () => {
+test('default format: the original start-up report and records for mkdir x; mv x y; rmdir y', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const p = await start(['-t', 'mkdir,rmdir,renameat2']);
   sh('mkdir x && mv x y && rmdir y', dir);
@@ -66,7 +67,7 @@ test('default format: the original start-up report and records for mkdir x; mv x
   assert.match(out, /Terminating\.\.\.\n$/);
 });
 
-test('--format strace reads like strace for the same commands', { timeout: 30000 }, async () => {
+test('--format strace reads like strace for the same commands', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const p = await start(['-t', 'mkdir,rmdir,renameat2', '--format', 'strace']);
   sh('mkdir x && mv x y && rmdir y && rmdir no-such-dir 2>/dev/null; true', dir);
@@ -78,7 +79,7 @@ test('--format strace reads like strace for the same commands', { timeout: 30000
   assert.match(p.stdout, /^\[pid +\d+\] rmdir\("no-such-dir"\) += -1 ENOENT \(No such file or directory\)$/m);
 });
 
-test('--format json to a file, with in-kernel comm and failed-only filters', { timeout: 30000 }, async () => {
+test('--format json to a file, with in-kernel comm and failed-only filters', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const out = path.join(dir, 'events.jsonl');
   const corpus = cHelper('syscall_corpus');
@@ -103,7 +104,7 @@ test('--format json to a file, with in-kernel comm and failed-only filters', { t
   assert.ok(!evs.some((e) => e.syscall === 'write'), 'successful calls are filtered out');
 });
 
-test('ia32 syscalls made with int 0x80 are decoded with their i386 names and registers', { timeout: 30000 }, async () => {
+test('ia32 syscalls made with int 0x80 are decoded with their i386 names and registers', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const prog = cHelper('int80');
   const p = await start(['-t', 'mkdir,rmdir,write', '--format', 'json', '--comm', 'int80']);
@@ -125,7 +126,7 @@ test('ia32 syscalls made with int 0x80 are decoded with their i386 names and reg
   assert.equal(wr.ret, 6);
 });
 
-test('a seccomp-denied call (exit without entry) is recorded and does not break pairing', { timeout: 30000 }, async () => {
+test('a seccomp-denied call (exit without entry) is recorded and does not break pairing', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const prog = cHelper('seccomp_deny');
   const denied = path.join(dir, 'denied');
@@ -150,7 +151,7 @@ test('a seccomp-denied call (exit without entry) is recorded and does not break 
   assert.equal(fs.existsSync(real), false);
 });
 
-test('--pid --follow records a process and the children it starts later, nothing else', { timeout: 30000 }, async () => {
+test('--pid --follow records a process and the children it starts later, nothing else', { timeout: scaled(30000) }, async () => {
   const dir = tmpDir('ebpftracer-cli-');
   const gate = spawnSyncLater(`read _; mkdir ${dir}/a; sh -c 'mkdir ${dir}/b'`);
   const p = await start(['-t', 'mkdir', '--format', 'json', '--pid', String(gate.pid), '--follow']);
@@ -203,7 +204,7 @@ test('--help documents the original flags', () => {
   }
 });
 
-test('curated decoders: writev/readv data, pipe2 fds, sendto/recvfrom data and addresses, stat', { timeout: 30000 }, async () => {
+test('curated decoders: writev/readv data, pipe2 fds, sendto/recvfrom data and addresses, stat', { timeout: scaled(30000) }, async () => {
   const p = await start(['-t', 'readv,writev,pipe2,sendto,recvfrom,newfstatat', '--format', 'json', '--comm', 'python3']);
   const script = [
     'import os, socket',

@@ -13,6 +13,7 @@ import { SyscallRecorder } from '../../src/ebpftracer/recorder';
 import type { SockAddr, SyscallEvent } from '../../src/ebpftracer/event';
 import { cHelper, sleep, tmpDir } from '../helpers/workloads';
 import { parseOpenFlags, parseStraceLine, splitArgs, unquote, type StraceCall } from '../helpers/strace-parse';
+import { scaled } from '../helpers/slow';
 
 const SET = ['mkdir', 'rmdir', 'renameat2', 'openat', 'connect', 'read', 'write', 'execve'];
 
@@ -96,7 +97,7 @@ function compare(ev: SyscallEvent, c: StraceCall, where: string): void {
   }
 }
 
-test('the library and strace agree on every call of a real workload', { timeout: 60000 }, async () => {
+test('the library and strace agree on every call of a real workload', { timeout: scaled(60000) }, async () => {
   const dir = tmpDir('ebpftracer-strace-');
   const corpus = cHelper('syscall_corpus');
   const script = `cd ${dir} && mkdir x && mv x y && rmdir y && ${corpus} ${dir} 9 "arg two"`;

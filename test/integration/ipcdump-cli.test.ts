@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, IpcdumpProcess, startIpcdump, runIpcdump } from '../helpers/ipcdump-process';
 import { sh, tmpDir, sleep, signalTarget } from '../helpers/workloads';
+import { scaled } from '../helpers/slow';
 
 test('-x -B 4 caps the captured bytes, count stays the real size', async () => {
   const t = await startIpcdump(['-t', 'pipe', '-x', '-B', '4', '-f', 'json']);
@@ -155,7 +156,7 @@ test('not root: one clear line, non-zero exit', async () => {
     assert.match(oneLine(r.stderr), /^ipcdump: insufficient privileges: .*run as root/);
   }
   // ...and always as root stripped of every capability, which is the same to the kernel.
-  const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, CLI, '-t', 'signal'], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, CLI, '-t', 'signal'], { encoding: 'utf8', timeout: scaled(30000) });
   assert.notEqual(r.status, 0);
   assert.match(oneLine(r.stderr), /^ipcdump: insufficient privileges: .*without CAP_BPF/);
 });

@@ -10,6 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { PacketTracer, type PacketTrace } from '../../src/index';
 import { ROOT } from '../helpers/ipcdump-process';
 import { closedPort, sleep } from '../helpers/workloads';
+import { scaled } from '../helpers/slow';
 
 const PY = '/usr/bin/python3';
 
@@ -22,19 +23,21 @@ function slots(): number {
   return progs.filter((p) => /^tp_slot_\d+$/.test(p.name ?? '')).length;
 }
 
-test('the README example prints a dropped packet with its journey', { timeout: 60000 }, async () => {
+test('the README example prints a dropped packet with its journey', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'examples', 'drops.js'), '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'examples', 'drops.js'), String(Math.ceil(scaled(4000) / 1000))], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  await sleep(2000); // loaded and attached
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  while (!/^tracing dropped packets/m.test(err) && child.exitCode === null) await sleep(50); // loaded and attached
   udpTo(port);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0);
   assert.match(out, new RegExp(`^127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port} dropped: NO_SOCKET at __udp4_lib_rcv\\+0x[0-9a-f]+ after net_dev_queue > .*icmp_send > kfree_skb$`, 'm'));
 });
 
-test('async iterator: a filtered trace, stats, and stop() ends the iteration and detaches', { timeout: 60000 }, async () => {
+test('async iterator: a filtered trace, stats, and stop() ends the iteration and detaches', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
   const tracer = await PacketTracer.open({ filter: { proto: 17, dport: port }, idleMs: 300 });
   assert.equal(tracer.plan.choice.backend === 'tracepoint' || tracer.plan.choice.backend === 'function', true);
@@ -58,7 +61,7 @@ test('async iterator: a filtered trace, stats, and stop() ends the iteration and
   assert.equal(slots(), 0, 'no program left after stop()');
 });
 
-test('stop() prints packets whose end was not seen, marked "exit"', { timeout: 60000 }, async () => {
+test('stop() prints packets whose end was not seen, marked "exit"', { timeout: scaled(60000) }, async () => {
   const traces: PacketTrace[] = [];
   // a long idle timeout: the TCP data segment is freed without a tracepoint, so only stop() ends it
   const srv = net.createServer((s) => s.on('data', () => {}));

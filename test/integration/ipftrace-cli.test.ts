@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { IpcdumpProcess, ROOT } from '../helpers/ipcdump-process';
 import { closedPort, sleep, tmpDir } from '../helpers/workloads';
+import { scaled } from '../helpers/slow';
 import { kernelHasBtfTracepoint } from '../../src/runtime/capabilities';
 import { probeFunctionBackend } from '../../src/ipftrace/plan';
 
@@ -73,12 +74,12 @@ async function stopJson(p: IpcdumpProcess): Promise<JTrace[]> {
 }
 
 function run(args: string[], opts: { input?: string } = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...withBackend(args)], { encoding: 'utf8', timeout: 60000, input: opts.input });
+  const r = spawnSync(process.execPath, [CLI, ...withBackend(args)], { encoding: 'utf8', timeout: scaled(60000), input: opts.input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function py(code: string): void {
-  execFileSync(PY, ['-c', code], { stdio: 'ignore', timeout: 10000 });
+  execFileSync(PY, ['-c', code], { stdio: 'ignore', timeout: scaled(10000) });
 }
 
 
@@ -93,7 +94,7 @@ function inOrder(seq: string[], want: string[]): boolean {
 
 const DEVICE_STEPS = ['net_dev_queue', 'net_dev_start_xmit', 'netif_rx', 'net_dev_xmit', 'netif_receive_skb'];
 
-test('ping -c1 127.0.0.1 with -p ICMP: request and reply journeys in the original layout', { timeout: 60000 }, async () => {
+test('ping -c1 127.0.0.1 with -p ICMP: request and reply journeys in the original layout', { timeout: scaled(60000) }, async () => {
   const p = await start(['-p', 'ICMP', '-s', '127.0.0.1']);
   execFileSync('ping', ['-c1', '-W2', '127.0.0.1'], { stdio: 'ignore' });
   await p.waitUntil(() => (p.stdout.match(/^ICMP\t127\.0\.0\.1\t->\t127\.0\.0\.1$/gm) ?? []).length >= 2, 15000, 'two ICMP journeys');
@@ -113,7 +114,7 @@ test('ping -c1 127.0.0.1 with -p ICMP: request and reply journeys in the origina
   assert.match(p.stderr, /^Loading module "Default"$/m);
 });
 
-test('ping -c1 127.0.0.1 as JSON: echo request consumed by icmp_rcv, reply reaches the socket', { timeout: 60000 }, async () => {
+test('ping -c1 127.0.0.1 as JSON: echo request consumed by icmp_rcv, reply reaches the socket', { timeout: scaled(60000) }, async () => {
   const p = await start(['-p', 'icmp', '-d', '127.0.0.1', '--format', 'json']);
   execFileSync('ping', ['-c1', '-W2', '127.0.0.1'], { stdio: 'ignore' });
   await sleep(1500);
@@ -137,7 +138,7 @@ test('ping -c1 127.0.0.1 as JSON: echo request consumed by icmp_rcv, reply reach
   assert.ok(req.events.slice(1).every((e) => e.deltaNs >= 0) && req.events.slice(1).some((e) => e.deltaNs > 0));
 });
 
-test('TCP to a closed port: the SYN meets tcp_send_reset and is dropped with NO_SOCKET; the RST reaches the client', { timeout: 60000 }, async () => {
+test('TCP to a closed port: the SYN meets tcp_send_reset and is dropped with NO_SOCKET; the RST reaches the client', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
   const p = await start(['-p', 'TCP', '-d', '127.0.0.1', '--format', 'json']);
   py(`import socket\ns=socket.socket()\ntry: s.connect(('127.0.0.1',${port}))\nexcept ConnectionRefusedError: pass`);
@@ -156,7 +157,7 @@ test('TCP to a closed port: the SYN meets tcp_send_reset and is dropped with NO_
   assert.ok(inOrder(hooks(rst), [...DEVICE_STEPS, 'tcp_receive_reset']), hooks(rst).join(' '));
 });
 
-test('ipftrace -p UDP -dp PORT during a send to a closed port names the drop reason (text)', { timeout: 60000 }, async () => {
+test('ipftrace -p UDP -dp PORT during a send to a closed port names the drop reason (text)', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
   const p = await start(['-p', 'UDP', '-dp', String(port)]);
   py(`import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', ${port}))`);
@@ -171,7 +172,7 @@ test('ipftrace -p UDP -dp PORT during a send to a closed port names the drop rea
   assert.ok(inOrder(fns, [...DEVICE_STEPS, 'icmp_send', 'kfree_skb']), fns.join(' '));
 });
 
-test('a packet is followed across a veth pair from one network namespace into another', { timeout: 60000 }, async () => {
+test('a packet is followed across a veth pair from one network namespace into another', { timeout: scaled(60000) }, async () => {
   const tag = `ipft${process.pid % 100000}`;
   const [na, nb, va, vb] = [`${tag}a`, `${tag}b`, `${tag}va`, `${tag}vb`];
   const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
@@ -207,7 +208,7 @@ test('a packet is followed across a veth pair from one network namespace into an
   }
 });
 
-test('each filter selects only matching flows', { timeout: 90000 }, async () => {
+test('each filter selects only matching flows', { timeout: scaled(90000) }, async () => {
   const [p1, p2, s1, s2] = [await closedPort(), await closedPort(), await closedPort(), await closedPort()];
   const cases: Array<{ args: string[]; ok: (t: NonNullable<JTrace['tuple']>) => boolean }> = [
     { args: ['-p', 'UDP'], ok: (t) => t.proto === 17 },
@@ -245,7 +246,7 @@ except ConnectionRefusedError: pass
   }
 });
 
-test('-l N cuts a list after N hops and the rest follows as a continuation', { timeout: 60000 }, async () => {
+test('-l N cuts a list after N hops and the rest follows as a continuation', { timeout: scaled(60000) }, async () => {
   const p = await start(['-p', 'ICMP', '-d', '127.0.0.1', '-l', '3', '--format', 'json']);
   execFileSync('ping', ['-c1', '-W2', '127.0.0.1'], { stdio: 'ignore' });
   await sleep(1500);
@@ -265,7 +266,7 @@ test('-l N cuts a list after N hops and the rest follows as a continuation', { t
   await q.stop();
 });
 
-test('a manifest is an allow-list whose egress entry ends a list; -ls shows what it selects', { timeout: 60000 }, async () => {
+test('a manifest is an allow-list whose egress entry ends a list; -ls shows what it selects', { timeout: scaled(60000) }, async () => {
   const dir = tmpDir('ipftrace-manifest-');
   const file = path.join(dir, 'm.yaml');
   fs.writeFileSync(
@@ -339,7 +340,7 @@ test('broken manifests and bad flags give one clear line and a non-zero exit', (
   }
 });
 
-test('custom data: the gso module and BTF fields (skb->mark set with SO_MARK)', { timeout: 60000 }, async () => {
+test('custom data: the gso module and BTF fields (skb->mark set with SO_MARK)', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
   const p = await start(['-p', 'UDP', '-dp', String(port), '-m', 'gso']);
   const q = await start(['-p', 'UDP', '-dp', String(port), '-f', 'skb->mark:x', '-f', 'skb->dev->mtu', '--format', 'json']);
@@ -368,7 +369,7 @@ test('-ls lists every skb tracepoint with its position; --doctor explains the ba
   assert.match(d.stdout, /kprobe/);
 });
 
-test('nothing is left attached after SIGKILL', { timeout: 60000 }, async () => {
+test('nothing is left attached after SIGKILL', { timeout: scaled(60000) }, async () => {
   const p = await start(['-p', 'ICMP']);
   const progs = () => execFileSync('bpftool', ['prog', 'show'], { encoding: 'utf8' });
   assert.match(progs(), /tp_slot_\d+/);
@@ -377,7 +378,7 @@ test('nothing is left attached after SIGKILL', { timeout: 60000 }, async () => {
   assert.doesNotMatch(progs(), /tp_slot_\d+/);
 });
 
-test('IPv6: ports behind hop-by-hop and destination options headers; ICMPv6 echo and port unreachable', { timeout: 60000 }, async () => {
+test('IPv6: ports behind hop-by-hop and destination options headers; ICMPv6 echo and port unreachable', { timeout: scaled(60000) }, async () => {
   const port = await closedPort();
   const p = await start(['-iv', '6', '--format', 'json']);
   // PadN-only option headers: the kernel adds them in front of the UDP header
@@ -410,7 +411,7 @@ test('--help and --version', () => {
   assert.match(v.stdout, /^ipftrace \d+\.\d+\.\d+ \(/);
 });
 
-test('auto backend: kernel functions where kprobes work, else tracepoints, and the start-up line says why', { timeout: 120000 }, async () => {
+test('auto backend: kernel functions where kprobes work, else tracepoints, and the start-up line says why', { timeout: scaled(120000) }, async () => {
   const p = await start(['--backend', 'auto', '-p', 'ICMP', '-d', '127.0.0.1', '--format', 'json']);
   execFileSync('ping', ['-c1', '-W2', '127.0.0.1'], { stdio: 'ignore' });
   await sleep(2000);
