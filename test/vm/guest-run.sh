@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs inside a ../shared/vmtest guest (see scripts/vm-test.sh): the integration suites, one
+# TAP file per suite, into $1/<kernel release>/.
+set -u
+out="$1/$(uname -r)"
+mkdir -p "$out"
+cd "$(dirname "$0")/../.."
+ip link set lo up 2>/dev/null
+# The guest's modules live in the vmtest kernel cache, not under the host's /lib/modules.
+kdir="${VMTEST_KCACHE:-/var/cache/vmtest-kernels}/$(uname -r)"
+for m in veth sch_tbf; do modprobe -q -d "$kdir" "$m" 2>/dev/null || true; done
+export IPCDUMP_TEST_SLOW="${IPCDUMP_TEST_SLOW:-10}"
+for f in ${VM_SUITES:-dist/test/integration/*.test.js}; do
+  name=$(basename "$f" .test.js)
+  start=$(date +%s)
+  node --test --test-concurrency=1 --test-reporter=tap "$f" >"$out/$name.tap" 2>&1
+  echo "# exit=$? seconds=$(( $(date +%s) - start ))" >>"$out/$name.tap"
+done
