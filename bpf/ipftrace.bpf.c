@@ -497,6 +497,19 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_fla
 		ev->flags |= IPFT_EV_PARSED;
 	if (cloned)
 		ev->flags |= IPFT_EV_CLONED;
+	if (!parsed) {
+		/* Not IP at all (a unix socket's skb has protocol 0): whatever this pointer carried
+		 * before, it is another buffer now. Without this, a freed-silently packet's pointer
+		 * reused for a local datagram would be taken for the same packet (no signature to
+		 * compare). */
+		__u16 proto = BPF_CORE_READ(skb, protocol);
+		if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE) {
+			struct ipft_track *t = bpf_map_lookup_elem(&tracked, &ev->skb);
+			if (t)
+				bpf_map_delete_elem(&tracked, &ev->skb);
+			return 0;
+		}
+	}
 	if (!identify(ev, ev->skb, head, cloned, parsed))
 		return 0;
 
@@ -522,6 +535,11 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_fla
 	return 0;
 }
 
+/* How long after a packet's last hop on this CPU a socket hook can belong to it: the socket
+ * hooks fire in the same softirq, microseconds later (10 ms leaves room for slow machines and
+ * emulators; ports are checked too). */
+#define SOCK_JOIN_NS 10000000ULL
+
 /* A socket event, attributed to the packet being processed on this CPU (softirq delivery) or,
  * for the reader's side, to the last packet this socket received. */
 static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags, __u64 a, __u64 b)
@@ -540,7 +558,7 @@ static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags,
 	} else {
 		__u32 zero = 0;
 		struct ipft_cpu_last *last = bpf_map_lookup_elem(&cpu_last, &zero);
-		if (!last || !last->trace_id || now - last->ns > 1000000)
+		if (!last || !last->trace_id || now - last->ns > SOCK_JOIN_NS)
 			return 0;
 		__u16 proto = BPF_CORE_READ(sk, sk_protocol);
 		if (proto != last->proto)

@@ -148,7 +148,8 @@ test('TCP to a closed port: the SYN meets tcp_send_reset and is dropped with NO_
   const syn = traces.find((t) => t.tuple?.dport === port);
   const rst = traces.find((t) => t.tuple?.sport === port);
   assert.ok(syn && rst, JSON.stringify(traces.map((t) => [t.tuple, hooks(t)])));
-  assert.ok(inOrder(hooks(syn), [...DEVICE_STEPS, 'tcp_send_reset', 'kfree_skb']), hooks(syn).join(' '));
+  const all = () => traces.map((t) => `${t.tuple?.sport}->${t.tuple?.dport} ${t.end}: ${hooks(t).join(' ')}`).join('\n');
+  assert.ok(inOrder(hooks(syn), [...DEVICE_STEPS, 'tcp_send_reset', 'kfree_skb']), `port ${port}:\n${all()}`);
   assert.equal(syn.end, 'dropped');
   const drop = syn.events.at(-1)!;
   assert.equal(drop.dropReason, 'NO_SOCKET');

@@ -13,6 +13,6 @@ export IPCDUMP_TEST_SLOW="${IPCDUMP_TEST_SLOW:-10}"
 for f in ${VM_SUITES:-dist/test/integration/*.test.js}; do
   name=$(basename "$f" .test.js)
   start=$(date +%s)
-  node --test --test-concurrency=1 --test-reporter=tap "$f" >"$out/$name.tap" 2>&1
+  node --test --test-concurrency=1 --test-reporter=tap ${VM_TEST_ARGS:-} "$f" >"$out/$name.tap" 2>&1
   echo "# exit=$? seconds=$(( $(date +%s) - start ))" >>"$out/$name.tap"
 done
