@@ -55,7 +55,8 @@ test('pid filters: -s and -d combine with AND, -p matches either side', async ()
   const a = await signalTarget();
   const b = await signalTarget();
   // Two different senders (shells) signal two different targets.
-  const senderScript = (target: number) => `echo S=$$ >&2; sleep 1.5; kill -35 ${target}`;
+  // The senders wait for both tracers to attach (slower under a VM: IPCDUMP_TEST_SLOW).
+  const senderScript = (target: number) => `echo S=$$ >&2; sleep ${scaled(1500) / 1000}; kill -35 ${target}`;
   const s1 = sh(senderScript(a.pid!));
   const s2 = sh(senderScript(b.pid!));
   await sleep(100); // the shells printed their pids and wait before sending
