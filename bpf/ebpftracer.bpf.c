@@ -401,6 +401,9 @@ static __noinline int capture(struct sc_scratch *s, __u32 i, long ret, __u32 pha
 		goto done;
 	}
 	len = want < max ? want : max;
+	/* Keep the mask in the code: clang proves len <= max and drops it, and older verifiers
+	 * (6.1) cannot follow that bound, refusing the read ("R2 min value is negative"). */
+	barrier_var(len);
 	if (bpf_probe_read_user(dst, len & ARG_MASK, (void *)ptr)) {
 		status = SC_ST_FAULT;
 		len = 0;
