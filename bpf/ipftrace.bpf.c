@@ -504,9 +504,7 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_fla
 		 * compare). */
 		__u16 proto = BPF_CORE_READ(skb, protocol);
 		if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE) {
-			struct ipft_track *t = bpf_map_lookup_elem(&tracked, &ev->skb);
-			if (t)
-				bpf_map_delete_elem(&tracked, &ev->skb);
+			bpf_map_delete_elem(&tracked, &ev->skb); /* one lookup; a miss is fine */
 			return 0;
 		}
 	}

@@ -186,9 +186,8 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
       }
       for (const f of failed) warn(`could not attach ${f}`);
       if (ok === 0) throw new PlanError(`no hook could be attached (${failed.length} failed; first: ${failed[0]})`);
-      this.attached = ok;
     },
-  } as HookPlan & { attached?: number };
+  };
 }
 
 /** The kernel knows BPF_FUNC_get_func_ip for kprobes since 5.15, when bpf_get_func_ip_kprobe appeared. */

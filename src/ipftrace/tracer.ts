@@ -225,8 +225,9 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   /** Module output and field values into the Custom Data text: a module's format() shows its
    * own fields its way; every other field is shown as "path: value". */
   private decorate(ev: PacketEvent): void {
-    const parts: string[] = [];
     const mod = this.opts.module;
+    if (!mod?.format && !ev.fields) return; // the common case: nothing to add
+    const parts: string[] = [];
     if (mod?.format) parts.push(mod.format(ev));
     if (ev.fields) {
       this.fields.forEach((f, i) => {
