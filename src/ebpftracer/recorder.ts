@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
+import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { SyscallCatalog, CatalogError } from './catalog';
 import { compileSchema, DEFAULT_CAPTURE_BYTES, MAX_CAPTURE_BYTES } from './schema';
 import { SyscallDecoder } from './records';
@@ -145,7 +146,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
   private readonly decoder: SyscallDecoder;
   private readonly clock = new MonotonicToWall();
   private readonly lostTimer: NodeJS.Timeout;
-  private readonly lostSeen = [0n, 0n];
+  private readonly lost: LostCounters;
   private readonly queue = new BatchQueue<SyscallEvent>();
   private stopped = false;
   private draining = false;
@@ -233,6 +234,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       throw err;
     }
     this.obj = obj;
+    this.lost = new LostCounters(obj);
     this.lostTimer = setInterval(() => this.pollLost(), 250);
     this.lostTimer.unref();
   }
@@ -260,26 +262,15 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
     this.opts.onBatchEnd?.();
   }
 
-  private counter(slot: number): bigint {
-    const v = this.obj.mapLookup('lost_events', u32(slot));
-    return v ? v.readBigUInt64LE(0) : 0n;
-  }
-
   private pollLost(): void {
-    let lost: bigint;
-    let noEnter: bigint;
     try {
-      lost = this.counter(LOST_RING);
-      noEnter = this.counter(LOST_NO_ENTER);
+      this.stats.noEnter = Number(this.lost.total(LOST_NO_ENTER)); // not a loss: a running count
     } catch {
       return;
     }
-    this.stats.noEnter = Number(noEnter);
-    if (lost !== this.lostSeen[0]) {
-      const n = Number(lost - this.lostSeen[0]);
-      this.lostSeen[0] = lost;
-      this.stats.lost += n;
-      this.opts.onLost?.(n);
+    for (const { count } of this.lost.poll([LOST_RING])) {
+      this.stats.lost += count;
+      this.opts.onLost?.(count);
     }
   }
 
@@ -290,12 +281,9 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
     clearInterval(this.lostTimer);
     this.draining = true;
     try {
-      this.ring.drain();
-      this.pollLost();
+      drainAndClose(this.ring, this.obj, () => this.pollLost());
     } finally {
       this.draining = false;
-      this.ring.close();
-      this.obj.close();
     }
     this.queue.end();
   }

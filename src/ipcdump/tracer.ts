@@ -17,6 +17,7 @@ import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
 import { ProcTable } from './proc-table';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
+import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { IPC_TYPE } from './layout.generated';
 import { kernelHasBtfTracepoint } from '../runtime/capabilities';
 
@@ -89,7 +90,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   private readonly decoder: RecordDecoder;
   private readonly clock = new MonotonicToWall();
   private readonly commFilter: (e: IpcEvent) => boolean;
-  private readonly lostSeen = new Map<number, bigint>();
+  private readonly lost: LostCounters;
   private readonly lostTimer: NodeJS.Timeout;
   /** Records waiting for the async iterator. */
   private readonly queue = new BatchQueue<OutputRecord>();
@@ -150,6 +151,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       throw err;
     }
     this.obj = obj;
+    this.lost = new LostCounters(obj);
     this.lostTimer = setInterval(() => this.pollLost(), opts.lostPollMs ?? 250);
     this.lostTimer.unref();
   }
@@ -183,29 +185,15 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
 
   /** Read the in-kernel per-type loss counters and report what is new. */
   private pollLost(): void {
-    let keys: Buffer[];
-    try {
-      keys = this.obj.mapKeys('lost_events');
-    } catch {
-      return;
-    }
-    for (const key of keys) {
-      const slot = key.readUInt32LE(0);
-      const v = this.obj.mapLookup('lost_events', key);
-      if (!v) continue;
-      const total = v.readBigUInt64LE(0);
-      const prev = this.lostSeen.get(slot) ?? 0n;
-      if (total === prev) continue;
-      this.lostSeen.set(slot, total);
-      const count = Number(total - prev);
+    for (const { slot, count } of this.lost.poll()) {
       const lostType = slot === IPC_TYPE.IPC_PROC ? undefined : TYPE_NAMES[slot];
       if (!lostType) continue; // lifecycle records: only comms of new processes suffer
       this.stats.lost[lostType] = (this.stats.lost[lostType] ?? 0) + count;
       const lost: LostRecord = { lostType, count, timeNs: this.clock.nowWallNs() };
       this.deliver({ kind: 'lost', lost });
     }
-    if (this.opts.onRecord) this.opts.onBatchEnd?.();
   }
+
 
   /** Detach, deliver everything still in the ring, report final losses, release the kernel objects. */
   async stop(): Promise<void> {
@@ -214,12 +202,9 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
     clearInterval(this.lostTimer);
     this.draining = true;
     try {
-      this.ring.drain();
-      this.pollLost();
+      drainAndClose(this.ring, this.obj, () => this.pollLost());
     } finally {
       this.draining = false;
-      this.ring.close();
-      this.obj.close();
     }
     this.queue.end();
   }

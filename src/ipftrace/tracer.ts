@@ -12,6 +12,7 @@ import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { Btf, enumByValue } from '../runtime/btf';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
+import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { TraceAssembler } from './assembler';
 import type { PacketEvent, PacketTrace } from './event';
 import { compileField, fieldsConfig, formatFieldValue, MAX_FIELDS, type CompiledField } from './fields';
@@ -105,7 +106,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   private readonly clock = new MonotonicToWall();
   private readonly timer: NodeJS.Timeout;
   private readonly queue = new BatchQueue<PacketTrace>();
-  private lostSeen = 0n;
+  private readonly lost: LostCounters;
   private stopped = false;
   readonly stats: TracerStats = { events: 0, traces: 0, lost: 0 };
   /** What was attached, and why this backend. */
@@ -203,6 +204,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
       throw err;
     }
     this.obj = obj;
+    this.lost = new LostCounters(obj);
     this.timer = setInterval(() => this.onTick(), 100);
     this.timer.unref();
   }
@@ -245,20 +247,12 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   }
 
   private pollLost(): void {
-    let v: Buffer | null;
-    try {
-      v = this.obj.mapLookup('lost_events', Buffer.alloc(4));
-    } catch {
-      return;
-    }
-    const lost = v ? v.readBigUInt64LE(0) : 0n;
-    if (lost !== this.lostSeen) {
-      const n = Number(lost - this.lostSeen);
-      this.lostSeen = lost;
-      this.stats.lost += n;
-      this.opts.onLost?.(n);
+    for (const { count } of this.lost.poll([0])) {
+      this.stats.lost += count;
+      this.opts.onLost?.(count);
     }
   }
+
 
   private onTick(): void {
     this.pollLost();
@@ -271,13 +265,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    try {
-      this.ring.drain();
-      this.pollLost();
-    } finally {
-      this.ring.close();
-      this.obj.close();
-    }
+    drainAndClose(this.ring, this.obj, () => this.pollLost());
     this.assembler.flushAll();
     this.queue.end();
   }
