@@ -9,10 +9,10 @@ import { SyscallRecorder, RecorderError, possibleCpus, type MemoryUsage } from '
 import { makeFormatter } from '../ebpftracer/output';
 import type { SyscallSchema } from '../ebpftracer/event';
 import { OutputSink } from '../output/sink';
-import { checkBtf, checkPrivileges } from '../runtime/capabilities';
 import { CatalogError } from '../ebpftracer/catalog';
 import { versionString } from './version';
 import { installLifecycle } from './lifecycle';
+import { requireTracingSupport } from './preflight';
 
 setProgramName('ebpftracer');
 
@@ -63,13 +63,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.version) {
-    process.stdout.write(versionString() + '\n');
+    process.stdout.write(versionString('ebpftracer') + '\n');
     return;
   }
-  const priv = checkPrivileges();
-  if (!priv.ok) throw new FatalError(`insufficient privileges: ${priv.detail}`);
-  const btf = checkBtf();
-  if (!btf.ok) throw new FatalError(btf.detail);
+  requireTracingSupport();
 
   const sink = new OutputSink({ path: args.output });
   const format = makeFormatter(args.format, { stringLimit: args.stringLimit, durations: args.durations, timestamps: args.timestamps });

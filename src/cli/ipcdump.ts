@@ -10,9 +10,9 @@ import { IpcTrace, MAX_CAPTURE_BYTES } from '../ipcdump/tracer';
 import { makeFormatter } from '../output';
 import { OutputSink } from '../output/sink';
 import type { OutputRecord } from '../ipcdump/event';
-import { checkBtf, checkPrivileges } from '../runtime/capabilities';
 import { runDoctor } from './doctor';
 import { installLifecycle } from './lifecycle';
+import { requireTracingSupport } from './preflight';
 import { versionString } from './version';
 
 async function main(argv: string[]): Promise<void> {
@@ -37,10 +37,7 @@ async function main(argv: string[]): Promise<void> {
       `type${plan.unsupported.length > 1 ? 's' : ''} ${plan.unsupported.join(', ')} not available yet in this version (available: ${[...plan.enabled].join(', ') || 'signal, pipe'})`,
     );
   }
-  const priv = checkPrivileges();
-  if (!priv.ok) throw new FatalError(`insufficient privileges: ${priv.detail}`);
-  const btf = checkBtf();
-  if (!btf.ok) throw new FatalError(btf.detail);
+  requireTracingSupport();
   if (args.bytesLimit > MAX_CAPTURE_BYTES) {
     process.stderr.write(`ipcdump: warning: -B ${args.bytesLimit} is above the per-event maximum; capturing at most ${MAX_CAPTURE_BYTES} bytes per event\n`);
   }

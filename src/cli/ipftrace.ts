@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import { parseArgs, USAGE, type IpftraceArgs } from './ipftrace-args';
 import { FatalError, UsageError, exitWithError, setProgramName } from './errors';
 import { installLifecycle } from './lifecycle';
+import { requireTracingSupport } from './preflight';
 import { versionString } from './version';
 import { OutputSink } from '../output/sink';
-import { checkBtf, checkPrivileges } from '../runtime/capabilities';
 import { Btf } from '../runtime/btf';
 import { PacketTracer, TracerError } from '../ipftrace/tracer';
 import { planHooks, PlanError, type HookPlan } from '../ipftrace/plan';
@@ -94,10 +94,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(versionString('ipftrace') + '\n');
     return;
   }
-  const priv = checkPrivileges();
-  if (!priv.ok) throw new FatalError(`insufficient privileges: ${priv.detail}`);
-  const btfCheck = checkBtf();
-  if (!btfCheck.ok) throw new FatalError(btfCheck.detail);
+  requireTracingSupport();
   const btf = Btf.vmlinux();
   const { manifest, module } = loadInputs(args, btf);
   const warn = (m: string) => process.stderr.write(`ipftrace: ${m}\n`);

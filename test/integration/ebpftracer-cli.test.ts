@@ -204,6 +204,12 @@ test('--help documents the original flags', () => {
   }
 });
 
+test('--version names ebpftracer, its version and commit', () => {
+  const r = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^ebpftracer \d+\.\d+\.\d+ \(/);
+});
+
 test('curated decoders: writev/readv data, pipe2 fds, sendto/recvfrom data and addresses, stat', { timeout: scaled(30000) }, async () => {
   const p = await start(['-t', 'readv,writev,pipe2,sendto,recvfrom,newfstatat', '--format', 'json', '--comm', 'python3']);
   const script = [
