@@ -113,7 +113,11 @@ async function main(argv: string[]): Promise<void> {
       ];
       const text = writeManifest(entries);
       if (args.genManifest.file) {
-        fs.writeFileSync(args.genManifest.file, text);
+        try {
+          fs.writeFileSync(args.genManifest.file, text);
+        } catch (err) {
+          throw new FatalError(`cannot write the manifest to ${args.genManifest.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
         process.stderr.write(`ipftrace: wrote ${entries.length} hooks to ${args.genManifest.file}\n`);
       } else process.stdout.write(text);
       return;

@@ -327,6 +327,7 @@ test('broken manifests and bad flags give one clear line and a non-zero exit', (
     [['-s', '1.2.3'], 2, /^ipftrace: invalid address for -s: "1.2.3"/],
     [['-s', '::1', '-iv', '4'], 2, /^ipftrace: -s ::1 is an IPv6 address, but the filter selects IPv4$/],
     [['--bogus'], 2, /^ipftrace: no such option: --bogus/],
+    [['--gen-manifest', path.join(dir, 'no/such/dir/m.yaml')], 1, /^ipftrace: cannot write the manifest to .*m\.yaml: ENOENT$/],
     [['-m', 'nosuch'], 1, /^ipftrace: module "nosuch": no such built-in module/],
     [['-f', 'skb->nosuch'], 1, /^ipftrace: field "skb->nosuch": struct sk_buff has no member "nosuch"/],
     [['-r', '^zzz_nothing'], 1, /^ipftrace: no hook matches -r \^zzz_nothing/],
