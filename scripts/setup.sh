@@ -17,7 +17,7 @@ fi
 # gcc also builds the small C workload programs used by tests and benchmarks; iproute2
 # (network namespaces) and netbase (/etc/services) are used by the loopback tests; strace is
 # the reference the ebpftracer tests compare against.
-PKGS=(clang-16 llvm-16 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev build-essential pkg-config python3 make iproute2 netbase strace iputils-ping)
+PKGS=(clang-16 llvm-16 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev build-essential pkg-config python3 make iproute2 netbase strace iputils-ping kmod)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
