@@ -16,7 +16,8 @@ fi
 # libbpf-dev + pkg-config + build-essential + python3 build the N-API addon (node-gyp);
 # gcc also builds the small C workload programs used by tests and benchmarks; iproute2
 # (network namespaces) and netbase (/etc/services) are used by the loopback tests; strace is
-# the reference the ebpftracer tests compare against.
+# the reference the ebpftracer tests compare against; iputils-ping and kmod (veth) serve the
+# ipftrace tests.
 PKGS=(clang-16 llvm-16 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev build-essential pkg-config python3 make iproute2 netbase strace iputils-ping kmod)
 missing=()
 for p in "${PKGS[@]}"; do
