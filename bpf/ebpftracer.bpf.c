@@ -22,6 +22,7 @@
 #define LOST_SLOTS 4
 #include "ebpftracer.h"
 #include "ringbuf.h"
+#include "legacy.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -107,7 +108,7 @@ struct sc_scratch {
 	struct sc_inflight c;
 	struct sc_schema sch;
 	__u32 off;        /* write offset in rec */
-	__u32 loop_i;     /* bpf_loop state (kept here, not on the stack: see ipcdump.bpf.c) */
+	__u32 loop_i;     /* loop state (bpf_loop, or the legacy build's loop; kept here, not on the stack: see ipcdump.bpf.c) */
 	__u64 loop_base;  /* array being walked */
 	__u32 loop_used;  /* bytes captured so far */
 	__u32 loop_max;   /* byte limit */
@@ -150,8 +151,8 @@ static __always_inline struct sc_scratch *get_scratch(void)
 static __always_inline bool is_compat(void)
 {
 #if defined(__TARGET_ARCH_x86)
-	struct task_struct *t = bpf_get_current_task_btf();
-	return t->thread_info.status & TS_COMPAT;
+	struct task_struct *t = CURRENT_TASK();
+	return TASK_READ(t, thread_info.status) & TS_COMPAT;
 #else
 	return false;
 #endif
@@ -288,6 +289,9 @@ static long iov_step(__u32 i, void *unused)
 	return 0;
 }
 
+LOOP_STEP(argv_step)
+LOOP_STEP(iov_step)
+
 /* Read one argument's memory into the record at s->off. Returns 1 when a capture was added. */
 static __noinline int capture(struct sc_scratch *s, __u32 i, long ret, __u32 phase)
 {
@@ -346,7 +350,7 @@ static __noinline int capture(struct sc_scratch *s, __u32 i, long ret, __u32 pha
 		s->loop_psize = s->c.compat ? 4 : 8;
 		s->loop_fault = 0;
 		s->loop_trunc = 0;
-		bpf_loop(SC_ARGV_MAX, argv_step, NULL, 0);
+		RUN_LOOP(SC_ARGV_MAX, argv_step);
 		len = s->loop_used;
 		count = s->loop_n;
 		status = s->loop_fault ? SC_ST_FAULT : s->loop_trunc ? SC_ST_TRUNC : SC_ST_OK;
@@ -387,7 +391,7 @@ static __noinline int capture(struct sc_scratch *s, __u32 i, long ret, __u32 pha
 			status = SC_ST_EMPTY;
 			goto done;
 		}
-		bpf_loop(SC_IOV_MAX, iov_step, NULL, 0);
+		RUN_LOOP(SC_IOV_MAX, iov_step);
 		len = s->loop_used;
 		count = s->loop_i;
 		if (s->loop_fault)
@@ -427,6 +431,21 @@ done:
 	return 1;
 }
 
+#ifdef BPF_LEGACY
+/* Kernels before 5.17 (include/legacy.h): their verifier re-walks a static function at every
+ * call, and six calls of capture() with its loops inside exceed the 1M-instruction budget.
+ * A global function is verified once; it finds the scratch itself (5.10 global functions
+ * take scalars only). */
+__noinline int capture_g(__u32 i, long ret, __u32 phase)
+{
+	struct sc_scratch *s = get_scratch();
+	return s ? capture(s, i, ret, phase) : 0;
+}
+#define CAPTURE(s, i, ret, phase) capture_g(i, ret, phase)
+#else
+#define CAPTURE(s, i, ret, phase) capture(s, i, ret, phase)
+#endif
+
 /* Fill the header at rec[0] and append the captures of `phase`. Returns the record size. */
 static __always_inline __u32 build_record(struct sc_scratch *s, __u16 kind, __u16 flags, long ret,
 					  __u64 now, __u32 phase)
@@ -438,7 +457,7 @@ static __always_inline __u32 build_record(struct sc_scratch *s, __u16 kind, __u1
 	s->any_trunc = 0;
 	__u16 ncap = 0;
 	for (__u32 i = 0; i < SC_NARGS; i++)
-		ncap += capture(s, i, ret, phase);
+		ncap += CAPTURE(s, i, ret, phase);
 
 	h->kind = kind;
 	h->ts = s->c.ts;

@@ -575,7 +575,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 }
 
 /* Copying user bytes as REC_DATA records, one chunk (or one step to the next iovec) per loop
- * iteration. Run under bpf_loop() so the verifier checks the step once instead of unrolling
+ * iteration. Run under bpf_loop() (legacy build: RUN_LOOP in include/legacy.h) so the verifier checks the step once instead of unrolling
  * MAX_DATA_CHUNKS iterations (which exceeds its 1M-instruction budget). */
 
 static long copy_step(__u32 index, void *unused)
@@ -617,6 +617,8 @@ static long copy_step(__u32 index, void *unused)
 	return 0;
 }
 
+LOOP_STEP(copy_step)
+
 /* Copy up to `total` bytes of the user buffer(s) as REC_DATA records. Returns bytes sent. */
 static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __u64 buf,
 					     __u64 iovcnt, __u32 total)
@@ -637,15 +639,13 @@ static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __
 	c->type = type;
 	c->kind = kind;
 	c->failed = 0;
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
-		/* enough steps for MAX_DATA_CHUNKS chunks plus one step per iovec */
-		bpf_loop(MAX_DATA_CHUNKS + 1024, copy_step, NULL, 0);
-	} else {
-		/* Kernels before 5.17: a short unrolled loop (the first chunks only). */
-		for (int i = 0; i < 4; i++)
-			if (copy_step(i, NULL))
-				break;
-	}
+	/* enough steps for MAX_DATA_CHUNKS chunks plus one step per iovec (the legacy build's
+	 * loop, verified per iteration, stops at 64 iovecs) */
+#ifdef BPF_LEGACY
+	RUN_LOOP(MAX_DATA_CHUNKS + 64, copy_step);
+#else
+	RUN_LOOP(MAX_DATA_CHUNKS + 1024, copy_step);
+#endif
 	return c->off;
 }
 
@@ -855,10 +855,11 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 	return 0;
 }
 
-/* recvmmsg: the socket layer's per-message tracepoint (Linux >= 6.3) fires once per message,
- * right after skb_copy_datagram_iovec named that message's sender, so each message becomes
- * its own event with its own bytes (mmsghdr[i]). User space loads this program only when the
- * kernel has the tracepoint. */
+/* recvmmsg: each message becomes its own event with its own bytes (mmsghdr[i]), reported
+ * right after skb_copy_datagram_iovec named that message's sender. The per-message hook is
+ * the socket layer's sock_recv_length tracepoint (Linux >= 6.3); older kernels get the same
+ * events from fexit on the protocol recvmsg functions it sits behind, when fentry works
+ * there (user space chooses: src/ipcdump/tracer.ts). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -866,10 +867,9 @@ struct {
 	__type(value, __u32); /* index of the next message */
 } mmsg_index SEC(".maps");
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
+static __always_inline int mmsg_message(struct sock *sk, int ret, int flags)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = current_user_regs();
 #if defined(__TARGET_ARCH_arm64)
 	long nr = BPF_CORE_READ(regs, syscallno);
 #else
@@ -904,6 +904,39 @@ int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
 	emit_receive(s, c, kind, pid_tgid, nr, ret, BUF_IOV, (__u64)m.msg_hdr.msg_iov,
 		     m.msg_hdr.msg_iovlen, flags, (__u64)m.msg_hdr.msg_name, 0, 0, true);
 	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	return mmsg_message(sk, ret, flags);
+}
+
+/* Before 6.3: the functions sock_recvmsg_nosec() calls, where 6.3 placed the tracepoint.
+ * (sock_recvmsg itself is skipped for every message after the first of a recvmmsg.)
+ * unix_seqpacket_recvmsg calls unix_dgram_recvmsg, so seqpacket is covered too. */
+SEC("?fexit/inet_recvmsg")
+int BPF_PROG(on_inet_recvmsg, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+	return mmsg_message(sock->sk, ret, flags);
+}
+
+SEC("?fexit/inet6_recvmsg")
+int BPF_PROG(on_inet6_recvmsg, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+	return mmsg_message(sock->sk, ret, flags);
+}
+
+SEC("?fexit/unix_dgram_recvmsg")
+int BPF_PROG(on_unix_dgram_recvmsg, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+	return mmsg_message(sock->sk, ret, flags);
+}
+
+SEC("?fexit/unix_stream_recvmsg")
+int BPF_PROG(on_unix_stream_recvmsg, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+	return mmsg_message(sock->sk, ret, flags);
 }
 
 /* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
@@ -970,7 +1003,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	case NR_sendto:
 	case NR_sendmsg:
 		goto write_done;
-	case NR_recvmmsg: /* its messages were reported by on_sock_recv_length */
+	case NR_recvmmsg: /* its messages were reported by mmsg_message() */
 		bpf_map_delete_elem(&mmsg_index, &pid_tgid);
 		return 0;
 	default:

@@ -1,22 +1,33 @@
 /**
- * `ipcdump --doctor`: what this kernel and this process allow, checked by doing it, and which
- * hook serves each collector. Exit status 0 when ipcdump can trace, 1 otherwise.
+ * `--doctor` of ipcdump and ebpftracer: what this kernel and this process allow, checked by
+ * doing it, which BPF object build this kernel needs, and which hook serves each collector.
+ * Every collector is loaded and attached on its own, so a refusal names the collector.
+ * Exit status 0 when the tool can trace, 1 otherwise.
  */
-import { kernelHasBtfTracepoint, probeCapabilities, tryProgram, type Check } from '../runtime/capabilities';
-import { defaultObjectPath } from '../ipcdump/tracer';
-
+import * as path from 'node:path';
+import { probeCapabilities, tryProgram, type Check } from '../runtime/capabilities';
+import { objectBuildReason } from '../runtime/objects';
 import type { BpfObject } from '../runtime';
 
-/** Each collector, the hooks it uses, the BPF programs to load for it, and the configuration
- * that turns its code on (so the verifier checks exactly what a trace would load). */
-const COLLECTORS: ReadonlyArray<{ name: string; hooks: string; progs: readonly string[]; configure?: (o: BpfObject) => void }> = [
-  { name: 'signal', hooks: 'tp_btf/signal_generate', progs: ['on_signal_generate'] },
-  { name: 'pipe', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (read/write/readv/writev/splice/tee/vmsplice/sendfile)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => o.setGlobalU32('byte_cap', 1 << 20) },
-  { name: 'unix sockets', hooks: 'tp_btf/sys_enter + sys_exit (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, sock_recv_length (recvmmsg)', progs: ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', ...(kernelHasBtfTracepoint('sock_recv_length') ? ['on_sock_recv_length'] : [])], configure: (o) => { o.setGlobalBool('trace_unix', true); o.setGlobal('unix_types', Buffer.from([0x1c])); o.setGlobalU32('byte_cap', 1 << 20); } },
-  { name: 'loopback tcp/udp', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (send*/recv*/read/write)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => { o.setGlobalBool('trace_loopback', true); o.setGlobal('loopback_types', Buffer.from([0xc0])); o.setGlobalU32('byte_cap', 1 << 20); } },
-  { name: 'pty', hooks: 'tp_btf/sys_enter + tp_btf/sys_exit (read/write on ptys)', progs: ['on_sys_enter', 'on_sys_exit'], configure: (o) => { o.setGlobalBool('trace_pty', true); o.setGlobalU32('byte_cap', 1 << 20); } },
-  { name: 'process names', hooks: 'tp_btf/sched_process_fork, sched_process_exec, task_rename, sched_process_exit', progs: ['on_fork', 'on_exec', 'on_rename', 'on_exit'] },
-];
+export interface DoctorCollector {
+  name: string;
+  /** The hooks, as a user reads them. */
+  hooks: string;
+  /** Programs of the object that serve it. */
+  progs: readonly string[];
+  /** A second line: a fallback in use, or what this kernel cannot report. */
+  note?: string;
+  /** Configuration that turns the collector's code on, so the verifier checks what a trace loads. */
+  configure?: (o: BpfObject) => void;
+}
+
+export interface DoctorSpec {
+  tool: string;
+  objectPath: string;
+  collectors: () => DoctorCollector[];
+  /** Tool-specific checks after the system ones (e.g. ebpftracer's syscall catalog). */
+  checks?: () => Check[];
+}
 
 /** `optional` checks (hook types other collectors may prefer) print `no`, not FAIL. */
 function line(c: Check, optional = false): string {
@@ -24,23 +35,30 @@ function line(c: Check, optional = false): string {
   return `  ${mark}  ${c.name.padEnd(34)} ${c.detail}\n`;
 }
 
-export function runDoctor(out: (s: string) => void = (s) => process.stdout.write(s)): number {
+export function runDoctor(spec: DoctorSpec, out: (s: string) => void = (s) => process.stdout.write(s)): number {
   const caps = probeCapabilities();
-  out(`ipcdump doctor: kernel ${caps.kernel}\n\nSystem:\n`);
-  for (const c of [caps.privileges, caps.btf, caps.lockdown, caps.tracefs]) out(line(c));
+  out(`${spec.tool} doctor: kernel ${caps.kernel}\n\nSystem:\n`);
+  const system = [caps.privileges, caps.btf, caps.lockdown, caps.tracefs];
   let ok = caps.privileges.ok && caps.btf.ok;
+  if (ok && spec.checks) system.push(...spec.checks());
+  for (const c of system) {
+    out(line(c));
+    if (!c.ok && c.name !== 'lockdown' && c.name !== 'tracefs') ok = false;
+  }
   if (caps.hooks.length > 0) {
     out('\nHook types (a do-nothing program of each was loaded and attached; `no` = not usable here):\n');
     for (const c of caps.hooks) out(line(c, true));
-    out('\nCollectors:\n');
-    for (const col of COLLECTORS) {
-      const why = tryProgram(defaultObjectPath(), col.progs, col.configure);
+    out(`\nBPF object: ${path.basename(spec.objectPath)} (${objectBuildReason()})\n`);
+    out('\nCollectors (each loaded and attached on its own):\n');
+    for (const col of spec.collectors()) {
+      const why = tryProgram(spec.objectPath, col.progs, col.configure);
       if (why) ok = false;
       out(line({ name: col.name, ok: !why, detail: why ?? `via ${col.hooks}` }));
+      if (!why && col.note) out(`${' '.repeat(42)}${col.note}\n`);
     }
   } else {
     out('\nHook types and collectors were not probed: fix the failures above first.\n');
   }
-  out(ok ? '\nipcdump can trace on this machine.\n' : '\nipcdump cannot trace here until the failures above are fixed.\n');
+  out(ok ? `\n${spec.tool} can trace on this machine.\n` : `\n${spec.tool} cannot trace here until the failures above are fixed.\n`);
   return ok ? 0 : 1;
 }

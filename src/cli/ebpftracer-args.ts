@@ -17,6 +17,7 @@ import { FORMATS, type EbpftracerFormat } from '../ebpftracer/output';
 export interface EbpftracerArgs {
   help: boolean;
   version: boolean;
+  doctor: boolean;
   syscalls: string[];
   bufferSize: number;
   bufferCount: number;
@@ -40,6 +41,7 @@ export interface EbpftracerArgs {
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
+  doctor: { type: 'boolean' },
   tracepoint_list: { type: 'string', short: 't' },
   buffer_size: { type: 'string', short: 'b' },
   buffer_count: { type: 'string', short: 'c' },
@@ -84,8 +86,9 @@ export function parseArgs(argv: readonly string[]): EbpftracerArgs {
   const base = {
     help: !!v.help,
     version: !!v.version,
+    doctor: !!v.doctor,
   };
-  if (base.help || base.version) return { ...defaults(), ...base };
+  if (base.help || base.version || base.doctor) return { ...defaults(), ...base };
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}" (syscalls go in -t, e.g. -t mkdir,rmdir)`);
   if (v.tracepoint_list === undefined) throw new UsageError('-t/--tracepoint_list is required (e.g. -t mkdir,rmdir,renameat2 or -t %file)');
   const syscalls = v.tracepoint_list.split(',').map((s) => s.trim()).filter(Boolean);
@@ -121,6 +124,7 @@ function defaults(): EbpftracerArgs {
   return {
     help: false,
     version: false,
+    doctor: false,
     syscalls: [],
     bufferSize: 4096,
     bufferCount: 4096,
@@ -155,6 +159,8 @@ Options (compatible with trailofbits' ebpftracer):
   -p, --perf_size N           ring buffer of 2^N pages per CPU (default: 64 MiB in total)
   -e, --event_map_size N      calls in flight tracked at once (default 65536)
   -v, --verbose               print how each syscall's arguments are decoded
+      --doctor                check this kernel: hooks, BPF object build, each collector
+      --version               print the version
   -h, --help                  this help
 
 Output:

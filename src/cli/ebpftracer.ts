@@ -13,6 +13,8 @@ import { CatalogError } from '../ebpftracer/catalog';
 import { versionString } from './version';
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
+import { runDoctor } from './doctor';
+import { ebpftracerDoctor } from './ebpftracer-doctor';
 
 setProgramName('ebpftracer');
 
@@ -64,6 +66,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (args.version) {
     process.stdout.write(versionString('ebpftracer') + '\n');
+    return;
+  }
+  if (args.doctor) {
+    process.exitCode = runDoctor(ebpftracerDoctor());
     return;
   }
   requireTracingSupport();

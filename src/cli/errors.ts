@@ -44,6 +44,21 @@ let programName = 'ipcdump';
 /** The prefix of error lines (each command sets its own name). */
 export function setProgramName(name: string): void {
   programName = name;
+  guardStdout();
+}
+
+/**
+ * `--help`, `--doctor`, `-ls` and the like write through process.stdout; when its reader goes
+ * away (`ipcdump --doctor | head`) Node would throw an unhandled EPIPE with a stack. Exit
+ * quietly instead, as a pipeline expects. (Traces write through OutputSink, which handles
+ * EPIPE itself and never touches process.stdout.)
+ */
+function guardStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ECONNRESET') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    exitWithError(err);
+  });
 }
 
 export function describeError(err: unknown, env: NodeJS.ProcessEnv = process.env): ErrorReport {

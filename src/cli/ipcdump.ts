@@ -4,16 +4,19 @@
  * Flags and output are compatible with guardicore/ipcdump; see README for what we fixed.
  */
 import { parseArgs, USAGE } from './args';
-import { FatalError, UsageError, exitWithError } from './errors';
+import { FatalError, UsageError, exitWithError, setProgramName } from './errors';
 import { planTypes } from '../ipcdump/types';
 import { IpcTrace, MAX_CAPTURE_BYTES } from '../ipcdump/tracer';
 import { makeFormatter } from '../output';
 import { OutputSink } from '../output/sink';
 import type { OutputRecord } from '../ipcdump/event';
 import { runDoctor } from './doctor';
+import { ipcdumpDoctor } from './ipcdump-doctor';
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
 import { versionString } from './version';
+
+setProgramName('ipcdump');
 
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
@@ -26,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.doctor) {
-    process.exitCode = runDoctor();
+    process.exitCode = runDoctor(ipcdumpDoctor());
     return;
   }
   for (const w of args.warnings) process.stderr.write(`ipcdump: warning: ${w}\n`);

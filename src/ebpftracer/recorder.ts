@@ -11,8 +11,8 @@
  * run in the kernel. The recorder's own process is never recorded.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import { bpfObjectPath } from '../runtime/objects';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
@@ -98,7 +98,7 @@ export class RecorderError extends Error {
 }
 
 export function defaultObjectPath(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'ebpftracer.bpf.o');
+  return bpfObjectPath('ebpftracer');
 }
 
 /** Number of possible CPUs (maps are sized by possible, not online, CPUs). */

@@ -8,8 +8,8 @@
  * Pid and type filtering happens in the kernel (filtered-out IPC costs little); comm filters
  * run here. The CLI (src/cli/ipcdump.ts) is a thin layer over this class.
  */
-import * as path from 'node:path';
 import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import { bpfObjectPath } from '../runtime/objects';
 import type { IpcEvent, IpcType, LostRecord, OutputRecord } from './event';
 import { IMPLEMENTED_TYPES } from './types';
 import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filter';
@@ -19,7 +19,7 @@ import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { IPC_TYPE } from './layout.generated';
-import { kernelHasBtfTracepoint } from '../runtime/capabilities';
+import { LIFECYCLE_PROGRAMS, programsFor } from './hooks';
 
 export interface TraceOptions {
   /** IPC types to trace; default: every implemented type. */
@@ -53,24 +53,11 @@ export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
 /** Bytes captured per event at most: MAX_DATA_CHUNKS x DATA_CHUNK in bpf/ipcdump.h. */
 export const MAX_CAPTURE_BYTES = 64 * 16384;
 
-/** Which programs each collector needs (names of the BPF functions). */
-const PROGRAMS: Record<string, readonly string[]> = {
-  signal: ['on_signal_generate'],
-  pipe: ['on_sys_enter', 'on_sys_exit'],
-  'unix-stream': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
-  'unix-dgram': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', 'on_sock_recv_length'],
-  'unix-seqpacket': ['on_sys_enter', 'on_sys_exit', 'on_skb_copy_datagram', 'on_sock_recv_length'],
-  pty: ['on_sys_enter', 'on_sys_exit'],
-  'loopback-tcp': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
-  'loopback-udp': ['on_sys_enter', 'on_sys_exit', 'on_sock_recv_length'],
-  lifecycle: ['on_fork', 'on_exec', 'on_rename', 'on_exit'],
-};
-
 const UNIX_TYPES: readonly IpcType[] = ['unix-stream', 'unix-dgram', 'unix-seqpacket'];
 
 export function defaultObjectPath(): string {
   // dist/src/ipcdump/tracer.js -> <package root>/build/bpf/ipcdump.bpf.o
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'ipcdump.bpf.o');
+  return bpfObjectPath('ipcdump');
 }
 
 function u32(n: number): Buffer {
@@ -133,10 +120,9 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setGlobal('loopback_types', Buffer.from([loBits]));
       obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
-      const wanted = new Set<string>(PROGRAMS.lifecycle);
-      for (const t of types) for (const p of PROGRAMS[t] ?? []) wanted.add(p);
-      // recvmmsg per message needs the sock_recv_length tracepoint (Linux >= 6.3)
-      if (!kernelHasBtfTracepoint('sock_recv_length')) wanted.delete('on_sock_recv_length');
+      // Which hooks serve each type on this kernel: hooks.ts (shared with --doctor).
+      const wanted = new Set<string>(LIFECYCLE_PROGRAMS);
+      for (const t of types) for (const p of programsFor(t)) wanted.add(p);
       for (const p of obj.programNames()) obj.setAutoload(p, wanted.has(p));
       obj.load();
       const one = Buffer.from([1]);

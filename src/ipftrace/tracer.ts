@@ -6,9 +6,9 @@
  *   ...
  *   await t.stop();   // detaches, drains, flushes what is still open ("end not observed")
  */
-import * as path from 'node:path';
 
 import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import { bpfObjectPath } from '../runtime/objects';
 import { Btf, enumByValue } from '../runtime/btf';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
@@ -81,7 +81,7 @@ function enumContaining(btf: Btf, member: string): Map<bigint, string> {
 }
 
 function defaultObjectPath(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'ipftrace.bpf.o');
+  return bpfObjectPath('ipftrace');
 }
 
 function slotConfig(plan: HookPlan): Buffer {

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { BpfObject } from './bpf-object';
+import { bpfObjectPath } from './objects';
 
 export interface Check {
   name: string;
@@ -147,7 +148,7 @@ const HOOK_PROBES: ReadonlyArray<[string, string]> = [
 ];
 
 export function probeObjectPath(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'bpf', 'probe.bpf.o');
+  return bpfObjectPath('probe');
 }
 
 /** Load and attach one program of `objPath` alone; returns why it failed, or undefined. */
@@ -202,12 +203,8 @@ export function probeCapabilities(): Capabilities {
 
 let vmlinuxBtf: Buffer | null | undefined;
 
-/**
- * Does the running kernel have the BTF tracepoint `name` (tp_btf/<name>)? Each one has a
- * `btf_trace_<name>` typedef in the kernel's BTF; a tp_btf program for a missing tracepoint
- * would make the whole object fail to load, so optional hooks are checked first.
- */
-export function kernelHasBtfTracepoint(name: string): boolean {
+/** The raw kernel BTF blob, read once (null when the kernel has none). */
+function kernelBtf(): Buffer | null {
   if (vmlinuxBtf === undefined) {
     try {
       vmlinuxBtf = fs.readFileSync('/sys/kernel/btf/vmlinux');
@@ -215,6 +212,29 @@ export function kernelHasBtfTracepoint(name: string): boolean {
       vmlinuxBtf = null;
     }
   }
-  if (!vmlinuxBtf) return false;
-  return vmlinuxBtf.indexOf(Buffer.from(`\0btf_trace_${name}\0`, 'latin1')) >= 0;
+  return vmlinuxBtf;
+}
+
+/** Is `name` one of the strings of the kernel's BTF (a type, member or enumerator name)? */
+function btfHasName(name: string): boolean {
+  const btf = kernelBtf();
+  return !!btf && btf.indexOf(Buffer.from(`\0${name}\0`, 'latin1')) >= 0;
+}
+
+/**
+ * Does the running kernel have the BTF tracepoint `name` (tp_btf/<name>)? Each one has a
+ * `btf_trace_<name>` typedef in the kernel's BTF; a tp_btf program for a missing tracepoint
+ * would make the whole object fail to load, so optional hooks are checked first.
+ */
+export function kernelHasBtfTracepoint(name: string): boolean {
+  return btfHasName(`btf_trace_${name}`);
+}
+
+/**
+ * Does the running kernel's verifier know the BPF helper `name` (e.g. "loop" for bpf_loop)?
+ * Every helper is an enumerator BPF_FUNC_<name> of `enum bpf_func_id` in the kernel's BTF
+ * (the check bpf_core_enum_value_exists() makes in BPF code).
+ */
+export function kernelHasHelper(name: string): boolean {
+  return btfHasName(`BPF_FUNC_${name}`);
 }

@@ -47,3 +47,15 @@ test('ipftrace layout.generated.ts matches the BTF of build/bpf/ipftrace.bpf.o',
   const committed = fs.readFileSync(path.join(ROOT, 'src', 'ipftrace', 'layout.generated.ts'), 'utf8');
   assert.equal(committed, fresh);
 });
+
+test('the legacy builds (kernels before 5.17) share the record layouts of the default builds', () => {
+  const specs: Array<[string, string[], string[]]> = [
+    ['ipcdump', ['rec_hdr', 'ipc_rec', 'data_rec', 'proc_rec'], ['rec_kind', 'ipc_type', 'ipc_flags', 'scm_kind']],
+    ['ebpftracer', ['sc_hdr', 'sc_cap', 'sc_schema', 'sc_arg_spec'], ['sc_rec_kind', 'sc_rec_flags', 'sc_cap_kind', 'sc_len_src', 'sc_when', 'sc_cap_status', 'sc_schema_flags']],
+  ];
+  for (const [tool, structs, enums] of specs) {
+    const legacy = generate(path.join(ROOT, 'build', 'bpf', `${tool}.legacy.bpf.o`), structs, enums);
+    const committed = fs.readFileSync(path.join(ROOT, 'src', tool, 'layout.generated.ts'), 'utf8');
+    assert.equal(legacy.replace(`${tool}.legacy.bpf.o`, `${tool}.bpf.o`), committed, tool);
+  }
+});

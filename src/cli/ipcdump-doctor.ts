@@ -1,0 +1,53 @@
+/** What `ipcdump --doctor` checks: each collector with the hooks hooks.ts chose for it. */
+import type { BpfObject } from '../runtime';
+import { defaultObjectPath } from '../ipcdump/tracer';
+import { LIFECYCLE_PROGRAMS, programsFor, recvmmsgHook } from '../ipcdump/hooks';
+import type { DoctorCollector, DoctorSpec } from './doctor';
+
+const BYTES = (o: BpfObject) => o.setGlobalU32('byte_cap', 1 << 20);
+
+function collectors(): DoctorCollector[] {
+  const recv = recvmmsgHook();
+  const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
+  const sys = 'tp_btf/sys_enter + tp_btf/sys_exit';
+  return [
+    { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },
+    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), configure: BYTES },
+    {
+      name: 'unix sockets',
+      hooks: `${sys} (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
+      progs: programsFor('unix-dgram'),
+      note: recvNote,
+      configure: (o) => {
+        o.setGlobalBool('trace_unix', true);
+        o.setGlobal('unix_types', Buffer.from([0x1c]));
+        BYTES(o);
+      },
+    },
+    {
+      name: 'loopback tcp/udp',
+      hooks: `${sys} (send*/recv*/read/write), recvmmsg: ${recv.via}`,
+      progs: programsFor('loopback-udp'),
+      note: recvNote,
+      configure: (o) => {
+        o.setGlobalBool('trace_loopback', true);
+        o.setGlobal('loopback_types', Buffer.from([0xc0]));
+        BYTES(o);
+      },
+    },
+    {
+      name: 'pty',
+      hooks: `${sys} (read/write on ptys)`,
+      progs: programsFor('pty'),
+      configure: (o) => {
+        o.setGlobalBool('trace_pty', true);
+        BYTES(o);
+      },
+    },
+    { name: 'process names', hooks: 'tp_btf/sched_process_fork, sched_process_exec, task_rename, sched_process_exit', progs: LIFECYCLE_PROGRAMS },
+  ];
+}
+
+export function ipcdumpDoctor(): DoctorSpec {
+  return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors };
+}

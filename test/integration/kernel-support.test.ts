@@ -1,0 +1,75 @@
+/**
+ * Per-kernel choices, checked against the kernel version (not against the code that makes
+ * them): which BPF object build loads, which hook serves recvmmsg, and that --doctor of each
+ * tool reports every collector working. Runs on the host and under every kernel of the VM
+ * matrix (scripts/vm-test.sh), where the answers differ.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from '../helpers/ipcdump-process';
+import { scaled } from '../helpers/slow';
+
+function cli(tool: string, args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', `${tool}.js`), ...args], { encoding: 'utf8', env, timeout: scaled(120000) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** [major, minor] of the running kernel. */
+function kernelVersion(): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(os.release());
+  assert.ok(m, `kernel release ${os.release()}`);
+  return [Number(m[1]), Number(m[2])];
+}
+const atLeast = (major: number, minor: number) => {
+  const [a, b] = kernelVersion();
+  return a > major || (a === major && b >= minor);
+};
+
+const { IPCDUMP_BPF_BUILD: _forced, ...cleanEnv } = process.env;
+
+test('ipcdump --doctor: the object build and the recvmmsg hook fit this kernel, every collector loads', () => {
+  const r = cli('ipcdump', ['--doctor'], cleanEnv);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // bpf_loop arrived in 5.17: older kernels must get the legacy build
+  const obj = atLeast(5, 17) ? 'ipcdump.bpf.o' : 'ipcdump.legacy.bpf.o';
+  assert.match(r.stdout, new RegExp(`^BPF object: ${obj.replace(/\./g, '\\.')} \\(`, 'm'));
+  for (const c of ['signal', 'pipe', 'unix sockets', 'loopback tcp/udp', 'pty', 'process names']) {
+    assert.match(r.stdout, new RegExp(`^  ok\\s+${c.replace('/', '\\/')}\\s+via `, 'm'), c);
+  }
+  // sock_recv_length arrived in 6.3; before it, fexit stands in where fentry works
+  if (atLeast(6, 3)) assert.match(r.stdout, /recvmmsg: tp_btf\/sock_recv_length/);
+  else if (/ok\s+fentry\s/.test(r.stdout)) assert.match(r.stdout, /recvmmsg per message via fexit\/inet_recvmsg/);
+  else assert.match(r.stdout, /recvmmsg\(\) messages are not reported: .*no sock_recv_length tracepoint/);
+});
+
+test('ebpftracer --doctor: catalog, object build and both collectors', () => {
+  const r = cli('ebpftracer', ['--doctor'], cleanEnv);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^  ok\s+syscall catalog\s+\d{3} syscalls/m);
+  assert.match(r.stdout, new RegExp(`^BPF object: ${atLeast(5, 17) ? 'ebpftracer\\.bpf\\.o' : 'ebpftracer\\.legacy\\.bpf\\.o'} `, 'm'));
+  assert.match(r.stdout, /^  ok\s+syscalls \(64-bit and ia32\)\s+via tp_btf\/sys_enter/m);
+  assert.match(r.stdout, /^  ok\s+children \(--follow\)\s+via tp_btf\/sched_process_fork/m);
+});
+
+test('IPCDUMP_BPF_BUILD=legacy forces the legacy objects, which load here too', () => {
+  for (const tool of ['ipcdump', 'ebpftracer']) {
+    const r = cli(tool, ['--doctor'], { ...cleanEnv, IPCDUMP_BPF_BUILD: 'legacy' });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^BPF object: ${tool}\\.legacy\\.bpf\\.o \\(forced by IPCDUMP_BPF_BUILD=legacy\\)`, 'm'));
+    assert.doesNotMatch(r.stdout, /FAIL/);
+  }
+});
+
+test('--doctor piped into head ends quietly (no EPIPE stack)', () => {
+  for (const tool of ['ipcdump', 'ebpftracer', 'ipftrace']) {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${path.join(ROOT, 'dist', 'src', 'cli', `${tool}.js`)}" --doctor | head -1 >/dev/null`], {
+      encoding: 'utf8',
+      timeout: scaled(120000),
+    });
+    assert.equal(r.status, 0);
+    assert.doesNotMatch(r.stderr, /EPIPE|at \w+ \(/, `${tool}: ${r.stderr}`);
+  }
+});
