@@ -9,7 +9,7 @@ async function main(seconds = 10) {
     if (t.end !== 'dropped') continue;
     const last = t.events[t.events.length - 1];
     const flow = t.tuple ? `${t.tuple.saddr}:${t.tuple.sport} -> ${t.tuple.daddr}:${t.tuple.dport}` : '?';
-    console.log(`${flow} dropped: ${last.dropReason} at ${last.location} after ${t.events.map((e) => e.hook).join(' > ')}`);
+    console.log(`${flow} dropped: ${last.dropReason ?? '?'} at ${last.location} after ${t.events.map((e) => e.hook).join(' > ')}`);
   }
 }
 main(Number(process.argv[2] ?? 10));

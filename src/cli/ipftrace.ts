@@ -10,6 +10,7 @@ import { FatalError, UsageError, exitWithError, setProgramName } from './errors'
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
 import { versionString } from './version';
+import { tracepointGaps } from '../ipftrace/kernel-gaps';
 import { OutputSink } from '../output/sink';
 import { Btf } from '../runtime/btf';
 import { PacketTracer, TracerError } from '../ipftrace/tracer';
@@ -125,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
     if (args.doctor) {
       process.stdout.write(`ipftrace doctor\n  ${backendLine(plan)}\n`);
       for (const r of plan.choice.reasons) process.stdout.write(`  ${r}\n`);
+      for (const g of tracepointGaps(btf)) process.stdout.write(`  this kernel: ${g}\n`);
       process.stdout.write('\n');
     }
     listHooks(plan, (s) => process.stdout.write(s));
@@ -179,6 +181,7 @@ async function main(argv: string[]): Promise<void> {
     throw new FatalError(`failed to start tracing: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   warn(backendLine(tracer.plan));
+  for (const g of tracepointGaps(btf)) warn(`this kernel: ${g}`);
   process.stderr.write('Trace ready!\n');
 }
 

@@ -61,7 +61,7 @@ export function probeFunctionBackend(): { via?: FunctionAttach; reasons: string[
   const obj = probeObjectPath();
   const multi = tryProgram(obj, 'probe_kprobe_multi');
   if (!multi) return { via: 'kprobe.multi', reasons: ['kprobe.multi: works'] };
-  reasons.push(`kprobe.multi: ${/EOPNOTSUPP|ENOTSUP|not supported/i.test(multi) ? 'not supported by this kernel' : firstLine(multi)}`);
+  reasons.push(`kprobe.multi: ${/EOPNOTSUPP|ENOTSUP|not supported|EINVAL|Invalid argument/i.test(multi) ? 'not supported by this kernel' : firstLine(multi)}`);
   const kp = tryProgram(obj, 'probe_kprobe');
   if (!kp) return { via: 'kprobe', reasons: [...reasons, 'kprobe: works'] };
   reasons.push(`kprobe: ${/ENOENT|No such file/i.test(kp) ? 'not available (kernel built without CONFIG_KPROBES)' : firstLine(kp)}`);

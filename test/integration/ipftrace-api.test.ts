@@ -11,6 +11,7 @@ import { PacketTracer, type PacketTrace } from '../../src/index';
 import { ROOT } from '../helpers/ipcdump-process';
 import { closedPort, sleep } from '../helpers/workloads';
 import { scaled } from '../helpers/slow';
+import { DROP_REASONS, ICMP_SEND } from '../helpers/kernel';
 
 const PY = '/usr/bin/python3';
 
@@ -34,7 +35,7 @@ test('the README example prints a dropped packet with its journey', { timeout: s
   udpTo(port);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0);
-  assert.match(out, new RegExp(`^127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port} dropped: NO_SOCKET at __udp4_lib_rcv\\+0x[0-9a-f]+ after (.* > )?net_dev_queue > .*icmp_send > (.* > )?kfree_skb$`, 'm'));
+  assert.match(out, new RegExp(`^127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port} dropped: ${DROP_REASONS ? 'NO_SOCKET' : '\\?'} at __udp4_lib_rcv\\+0x[0-9a-f]+ after (.* > )?net_dev_queue > ${ICMP_SEND ? '.*icmp_send > ' : ''}(.* > )?kfree_skb$`, 'm'));
 });
 
 test('async iterator: a filtered trace, stats, and stop() ends the iteration and detaches', { timeout: scaled(60000) }, async () => {
@@ -55,7 +56,7 @@ test('async iterator: a filtered trace, stats, and stop() ends the iteration and
   assert.ok(t, got.map((x) => `${x.end}: ${x.events.map((e) => e.hook).join(" ")}`).join("\n"));
   assert.equal(t.tuple?.dport, port);
   assert.equal(t.tuple?.proto, 17);
-  assert.equal(t.events.at(-1)!.dropReason, 'NO_SOCKET');
+  assert.equal(t.events.at(-1)!.dropReason, DROP_REASONS ? 'NO_SOCKET' : undefined);
   assert.ok(tracer.stats.events >= t.events.length && tracer.stats.traces >= 1 && tracer.stats.lost === 0);
   for (let i = 0; i < 50 && slots() > 0; i++) await sleep(100);
   assert.equal(slots(), 0, 'no program left after stop()');
