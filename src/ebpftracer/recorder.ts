@@ -11,7 +11,8 @@
  * run in the kernel. The recorder's own process is never recorded.
  */
 import * as fs from 'node:fs';
-import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import * as os from 'node:os';
+import { BpfLoadError, BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { bpfObjectPath } from '../runtime/objects';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
@@ -231,6 +232,10 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       obj.attachAll();
     } catch (err) {
       obj.close();
+      if (err instanceof BpfLoadError && err.programs.length > 0) {
+        const what = err.programs.includes('sc_fork') ? 'following children (--follow)' : 'syscall recording';
+        throw new RecorderError(`${what} cannot run on this kernel (Linux ${os.release()}): ${err.message}; \`ebpftracer --doctor\` shows what it offers`);
+      }
       throw err;
     }
     this.obj = obj;

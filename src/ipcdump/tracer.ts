@@ -8,7 +8,8 @@
  * Pid and type filtering happens in the kernel (filtered-out IPC costs little); comm filters
  * run here. The CLI (src/cli/ipcdump.ts) is a thin layer over this class.
  */
-import { BpfObject, RingBuffer, forEachRecord } from '../runtime';
+import * as os from 'node:os';
+import { BpfLoadError, BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { bpfObjectPath } from '../runtime/objects';
 import type { IpcEvent, IpcType, LostRecord, OutputRecord } from './event';
 import { IMPLEMENTED_TYPES } from './types';
@@ -64,6 +65,18 @@ function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);
   return b;
+}
+
+/**
+ * A program the kernel refused becomes "the pipe, pty collectors cannot run on this kernel":
+ * the user picked types, not programs. The libbpf detail stays in the message.
+ */
+function nameCollectors(err: unknown, types: ReadonlySet<IpcType>): unknown {
+  if (!(err instanceof BpfLoadError) || err.programs.length === 0) return err;
+  const failed = new Set(err.programs);
+  const hit = [...types].filter((t) => programsFor(t).some((p) => failed.has(p)));
+  const who = hit.length > 0 ? `the ${hit.join(', ')} collector${hit.length > 1 ? 's' : ''}` : 'process tracking';
+  return new Error(`${who} cannot run on this kernel (Linux ${os.release()}): ${err.message}; \`ipcdump --doctor\` shows what it offers`, { cause: err });
 }
 
 export interface TraceStats {
@@ -134,7 +147,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.attachAll();
     } catch (err) {
       obj.close();
-      throw err;
+      throw nameCollectors(err, types);
     }
     this.obj = obj;
     this.lost = new LostCounters(obj);

@@ -73,3 +73,15 @@ test('--doctor piped into head ends quietly (no EPIPE stack)', () => {
     assert.doesNotMatch(r.stderr, /EPIPE|at \w+ \(/, `${tool}: ${r.stderr}`);
   }
 });
+
+test('without bpf_loop, the default build is refused with a message naming the collector', { skip: atLeast(5, 17) ? 'this kernel has bpf_loop' : false }, () => {
+  const env = { ...cleanEnv, IPCDUMP_BPF_BUILD: 'default' };
+  const r = cli('ipcdump', ['-t', 'pipe', '-c', '1'], env);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^ipcdump: .*the pipe collector cannot run on this kernel \(Linux \d+\.\d+[^)]*\): .*'on_sys_e(nter|xit)'.*ipcdump --doctor/m);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const e = cli('ebpftracer', ['-t', 'mkdir', '-n', '1'], env);
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stderr, /^ebpftracer: syscall recording cannot run on this kernel .*'sc_e(nter|xit)'.*ebpftracer --doctor/m);
+  assert.doesNotMatch(e.stderr, /\n\s+at /);
+});

@@ -10,6 +10,8 @@ ip link set lo up 2>/dev/null
 kdir="${VMTEST_KCACHE:-/var/cache/vmtest-kernels}/$(uname -r)"
 for m in veth sch_tbf; do modprobe -q -d "$kdir" "$m" 2>/dev/null || true; done
 export IPCDUMP_TEST_SLOW="${IPCDUMP_TEST_SLOW:-10}"
+# What each tool chose on this kernel, kept next to the results.
+for t in ipcdump ebpftracer ipftrace; do echo "\$ $t --doctor"; node "dist/src/cli/$t.js" --doctor 2>&1 | head -60; echo; done >"$out/doctor.txt"
 for f in ${VM_SUITES:-dist/test/integration/*.test.js}; do
   name=$(basename "$f" .test.js)
   start=$(date +%s)
