@@ -7,8 +7,9 @@
  * Why two objects and not one with CO-RE feature checks: the 5.10 verifier refuses a whole
  * program that merely *contains* a bpf_loop callback reference (an ld_imm64 BPF_PSEUDO_FUNC,
  * understood from 5.13: "number of funcs in func_info doesn't match number of subprogs"),
- * even in a branch that bpf_core_enum_value_exists() turned dead. Unknown helper calls are
- * refused the same way. So the old-kernel path must not be in the instruction stream at all.
+ * even in a branch that bpf_core_enum_value_exists() turned dead: subprograms are counted
+ * before the verifier walks any branch. (A helper the kernel lacks would be harmless in a dead
+ * branch; the callback reference is not.) So the new path must not be in the old object.
  *
  * The loop replacement: a bounded loop (5.3+) whose body calls a *global* function. The
  * verifier checks a global function once, on its own, with unknown scalar arguments, so the
