@@ -77,7 +77,11 @@ export function parseFormat(text: string): TracepointFormat {
   return { name, id, fields, printFmt };
 }
 
-/** The syscall's own arguments: everything after the common_* fields and __syscall_nr. */
+/**
+ * The syscall's own arguments: everything after the common_* fields and __syscall_nr, except
+ * the dynamic arrays newer kernels (7.x) append with copies of user memory, such as
+ * `__data_loc char[] __pathname_val` (they are not arguments; we read user memory ourselves).
+ */
 export function syscallArgs(fmt: TracepointFormat): FormatField[] {
-  return fmt.fields.filter((f) => !f.name.startsWith('common_') && f.name !== '__syscall_nr');
+  return fmt.fields.filter((f) => !f.name.startsWith('common_') && f.name !== '__syscall_nr' && !/^__data_loc\b/.test(f.type));
 }

@@ -78,3 +78,26 @@ test('catalog from a tracefs-like tree; resolve() errors are one clear line', ()
   assert.throws(() => cat.resolve(['openat', 'nosuch', 'bogus']), /unknown syscalls "nosuch", "bogus"/);
   fs.rmSync(root, { recursive: true });
 });
+
+test('7.x formats: the user-memory copies appended as __data_loc fields are not arguments', () => {
+  const mkdir = `name: sys_enter_mkdir
+ID: 700
+format:
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:const char * pathname;\toffset:16;\tsize:8;\tsigned:0;
+\tfield:umode_t mode;\toffset:24;\tsize:8;\tsigned:0;
+\tfield:__data_loc char[] __pathname_val;\toffset:32;\tsize:4;\tsigned:0;
+
+print fmt: "pathname: 0x%08lx \\"%s\\", mode: 0x%08lx", ((unsigned long)(REC->pathname)), __get_str(__pathname_val), ((unsigned long)(REC->mode))
+`;
+  const f = parseFormat(mkdir);
+  assert.equal(f.fields.length, 5);
+  assert.deepEqual(
+    syscallArgs(f).map((a) => [a.type, a.name]),
+    [
+      ['const char *', 'pathname'],
+      ['umode_t', 'mode'],
+    ],
+  );
+});
