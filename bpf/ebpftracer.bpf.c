@@ -23,6 +23,7 @@
 #include "ebpftracer.h"
 #include "ringbuf.h"
 #include "legacy.h"
+#include "scratch.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -121,8 +122,8 @@ struct sc_scratch {
 	__u8 rec[SC_REC_MAX + SC_ARG_MAX + 64];
 };
 
-/* A plain ARRAY indexed by CPU: PERCPU_ARRAY values are limited to 32 KiB. max_entries is
- * set to the number of possible CPUs by user space. */
+/* A plain ARRAY of slots indexed by thread hash (include/scratch.h; PERCPU_ARRAY values are
+ * limited to 32 KiB anyway). max_entries and scratch_mask are set by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -144,8 +145,8 @@ enum sc_schema_flags *unused_sc_schema_flags __attribute__((unused));
 
 static __always_inline struct sc_scratch *get_scratch(void)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	return bpf_map_lookup_elem(&scratch, &cpu);
+	__u32 slot = scratch_slot();
+	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
 static __always_inline bool is_compat(void)

@@ -16,6 +16,7 @@
 #include "ipcdump.h"
 #include "ringbuf.h"
 #include "fdfile.h"
+#include "scratch.h"
 #include "syscall_nr.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -120,19 +121,24 @@ struct scratch {
 	struct copy_state copy;
 	struct data_rec data;
 };
+/* One slot per thread hash (include/scratch.h), sized by user space. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+#ifdef BPF_LEGACY
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } event_seq SEC(".maps");
+#else
+__u64 event_seq_all;
+#endif
 
 static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
 					      __u64 pipe, __u64 requested, bool is_pipe);
@@ -150,19 +156,26 @@ enum scm_kind *unused_scm_kind __attribute__((unused));
 
 static __always_inline struct scratch *get_scratch(void)
 {
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&scratch_map, &zero);
+	__u32 slot = scratch_slot();
+	return bpf_map_lookup_elem(&scratch_map, &slot);
 }
 
-/* Unique event id: per-CPU sequence in the high bits, CPU in the low byte. */
+/* Unique event id (it joins an event to its data records). One atomic counter: a per-CPU
+ * one could hand the same value to two programs when one is preempted (include/scratch.h).
+ * The legacy build (kernels before 5.12 have no atomic fetch-add) keeps a per-CPU sequence
+ * with the CPU in the low byte; those kernels' syscall tracepoints are not preemptible. */
 static __always_inline __u64 next_event_id(void)
 {
+#ifdef BPF_LEGACY
 	__u32 zero = 0;
 	__u64 *seq = bpf_map_lookup_elem(&event_seq, &zero);
 	if (!seq)
 		return 0;
 	*seq += 1;
 	return (*seq << 8) | (bpf_get_smp_processor_id() & 0xff);
+#else
+	return __sync_fetch_and_add(&event_seq_all, 1) + 1;
+#endif
 }
 
 static __always_inline bool in_set(void *map, __s32 pid)
@@ -526,6 +539,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	}
 
+	/* (Our own writes are queued too: a reader of our output must find them, attributed to
+	 * us, and drop them; otherwise it would report them, and we would print that, forever.) */
 	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
@@ -1017,6 +1032,13 @@ write_done:;
 	struct inflight *w = pipe_writes_inflight > 0 ? bpf_map_lookup_elem(&inflight, &pid_tgid) : NULL;
 	__u64 pty_tty = 0;
 	bool pty_master = false;
+	if (w && w->nr != nr) {
+		/* Not this call's: a write whose exit we never saw (its thread died in it). Drop it
+		 * rather than report this call as that write. */
+		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
+			__sync_fetch_and_add(&pipe_writes_inflight, -1);
+		w = NULL;
+	}
 	if (w && w->wkind == FD_PTY) {
 		pty_tty = w->obj;
 		pty_master = w->pty_master;

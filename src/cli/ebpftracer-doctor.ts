@@ -1,7 +1,8 @@
 /** What `ebpftracer --doctor` checks: the syscall catalog and each program of the recorder. */
 import type { BpfObject } from '../runtime';
 import type { Check } from '../runtime/capabilities';
-import { defaultObjectPath, possibleCpus } from '../ebpftracer/recorder';
+import { defaultObjectPath } from '../ebpftracer/recorder';
+import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 import { SyscallCatalog } from '../ebpftracer/catalog';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 
@@ -20,7 +21,7 @@ function configure(o: BpfObject): void {
   o.setGlobalBool('filter_pid_on', true);
   o.setGlobalBool('filter_comm_on', true);
   o.setGlobalBool('filter_uid_on', true);
-  o.setMapMaxEntries('scratch', possibleCpus());
+  configureScratch(o, 'scratch', possibleCpus());
 }
 
 function collectors(): DoctorCollector[] {

@@ -3,8 +3,12 @@ import type { BpfObject } from '../runtime';
 import { defaultObjectPath } from '../ipcdump/tracer';
 import { LIFECYCLE_PROGRAMS, programsFor, recvmmsgHook } from '../ipcdump/hooks';
 import type { DoctorCollector, DoctorSpec } from './doctor';
+import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 
-const BYTES = (o: BpfObject) => o.setGlobalU32('byte_cap', 1 << 20);
+const BYTES = (o: BpfObject) => {
+  o.setGlobalU32('byte_cap', 1 << 20);
+  configureScratch(o, 'scratch_map', possibleCpus());
+};
 
 function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();

@@ -10,10 +10,12 @@
  * files (schema.ts). Filters on pid (optionally with children), comm and uid, and failed-only,
  * run in the kernel. The recorder's own process is never recorded.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { BpfLoadError, BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { bpfObjectPath } from '../runtime/objects';
+import { configureScratch, possibleCpus, scratchSlots } from '../runtime/scratch-slots';
+
+export { possibleCpus };
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
@@ -102,21 +104,6 @@ export function defaultObjectPath(): string {
   return bpfObjectPath('ebpftracer');
 }
 
-/** Number of possible CPUs (maps are sized by possible, not online, CPUs). */
-export function possibleCpus(): number {
-  try {
-    const s = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    let n = 0;
-    for (const part of s.split(',')) {
-      const [a, b] = part.split('-').map(Number);
-      n += b === undefined ? 1 : b - a + 1;
-    }
-    return n > 0 ? n : 1;
-  } catch {
-    return 1;
-  }
-}
-
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);
@@ -188,7 +175,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
     const cpus = possibleCpus();
     this.memory = {
       ringBuffer: ringBytes,
-      scratch: cpus * SCRATCH_VALUE_BYTES,
+      scratch: scratchSlots(cpus) * SCRATCH_VALUE_BYTES,
       inflight: inflightEntries * (INFLIGHT_VALUE_BYTES + 4),
       tables: 512 * SC_SCHEMA.SIZE + 512 * 2,
       total: 0,
@@ -203,7 +190,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       obj.setGlobalBool('filter_uid_on', (f.uids?.length ?? 0) > 0);
       obj.setGlobalBool('failed_only', !!f.failedOnly);
       obj.setMapMaxEntries('events', ringBytes);
-      obj.setMapMaxEntries('scratch', cpus);
+      configureScratch(obj, 'scratch', cpus);
       obj.setMapMaxEntries('inflight', inflightEntries);
       obj.setAutoload('sc_fork', !!f.followChildren && (f.pids?.length ?? 0) > 0);
       obj.load();

@@ -11,6 +11,7 @@
 import * as os from 'node:os';
 import { BpfLoadError, BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { bpfObjectPath } from '../runtime/objects';
+import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 import type { IpcEvent, IpcType, LostRecord, OutputRecord } from './event';
 import { IMPLEMENTED_TYPES } from './types';
 import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filter';
@@ -133,6 +134,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setGlobal('loopback_types', Buffer.from([loBits]));
       obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
+      configureScratch(obj, 'scratch_map', possibleCpus());
       // Which hooks serve each type on this kernel: hooks.ts (shared with --doctor).
       const wanted = new Set<string>(LIFECYCLE_PROGRAMS);
       for (const t of types) for (const p of programsFor(t)) wanted.add(p);

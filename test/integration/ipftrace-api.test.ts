@@ -35,7 +35,7 @@ test('the README example prints a dropped packet with its journey', { timeout: s
   udpTo(port);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0);
-  assert.match(out, new RegExp(`^127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port} dropped: ${DROP_REASONS ? 'NO_SOCKET' : '\\?'} at __udp4_lib_rcv\\+0x[0-9a-f]+ after (.* > )?net_dev_queue > ${ICMP_SEND ? '.*icmp_send > ' : ''}(.* > )?kfree_skb$`, 'm'));
+  assert.match(out, new RegExp(`^127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port} dropped: ${DROP_REASONS ? 'NO_SOCKET' : '\\?'} at (__udp4_lib_rcv|udp_rcv)\\+0x[0-9a-f]+ after (.* > )?net_dev_queue > ${ICMP_SEND ? '.*icmp_send > ' : ''}(.* > )?kfree_skb$`, 'm'));
 });
 
 test('async iterator: a filtered trace, stats, and stop() ends the iteration and detaches', { timeout: scaled(60000) }, async () => {
