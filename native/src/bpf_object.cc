@@ -104,6 +104,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod<&BpfObject::AttachKprobeMulti>("attachKprobeMulti"),
                          InstanceMethod<&BpfObject::Detach>("detach"),
                          InstanceMethod<&BpfObject::ProgramFd>("programFd"),
+                         InstanceMethod<&BpfObject::ProgramMisses>("programMisses"),
                          InstanceMethod<&BpfObject::MapFd>("mapFd"),
                          InstanceMethod<&BpfObject::MapLookup>("mapLookup"),
                          InstanceMethod<&BpfObject::MapUpdate>("mapUpdate"),
@@ -435,6 +436,19 @@ Napi::Value BpfObject::Detach(const Napi::CallbackInfo& info) {
 Napi::Value BpfObject::ProgramFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Napi::Number::New(env, bpf_program__fd(FindProgram(env, StringArg(info, 0, "program"))));
+}
+
+// Runs of the program the kernel skipped because it was already running on that CPU
+// (bpf_prog_info.recursion_misses, Linux 5.12+; 0 before). On kernels that run tracepoint
+// programs preemptibly this counts real misses, so tools report them as lost events.
+Napi::Value BpfObject::ProgramMisses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = bpf_program__fd(FindProgram(env, StringArg(info, 0, "program")));
+  if (fd < 0) return Napi::Number::New(env, 0);
+  struct bpf_prog_info pinfo = {};
+  __u32 len = sizeof(pinfo);
+  if (bpf_obj_get_info_by_fd(fd, &pinfo, &len) != 0) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, static_cast<double>(pinfo.recursion_misses));
 }
 
 Napi::Value BpfObject::MapFd(const Napi::CallbackInfo& info) {

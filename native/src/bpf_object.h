@@ -43,6 +43,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value AttachKprobeMulti(const Napi::CallbackInfo& info);
   Napi::Value Detach(const Napi::CallbackInfo& info);
   Napi::Value ProgramFd(const Napi::CallbackInfo& info);
+  Napi::Value ProgramMisses(const Napi::CallbackInfo& info);
   Napi::Value MapFd(const Napi::CallbackInfo& info);
   Napi::Value MapLookup(const Napi::CallbackInfo& info);
   void MapUpdate(const Napi::CallbackInfo& info);

@@ -111,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
       },
       onBatchEnd: () => sink.flush(),
       onLost: (n) => process.stderr.write(`ebpftracer: ${n} events lost (ring buffer full: raise -p)\n`),
+      onMissed: (n) => process.stderr.write(`ebpftracer: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
     });
   } catch (err) {
     sink.close();

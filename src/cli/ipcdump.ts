@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
       byteLimit: args.bytesLimit,
       onRecord,
       onBatchEnd: () => sink.flush(),
+      onMissed: (n) => process.stderr.write(`ipcdump: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
     });
   } catch (err) {
     sink.close();

@@ -171,6 +171,7 @@ async function main(argv: string[]): Promise<void> {
       module,
       onTrace: write,
       onLost: (n) => warn(`${n} hops lost (ring buffer full); the packets they belong to are still printed`),
+      onMissed: (n) => process.stderr.write(`ipftrace: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
       onWarning: (m) => {
         if (args.verbose || !/^could not attach/.test(m)) warn(m);
       },

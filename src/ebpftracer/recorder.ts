@@ -56,6 +56,8 @@ export interface RecorderOptions {
   onBatchEnd?: () => void;
   /** Called when the kernel dropped events because the ring buffer was full. */
   onLost?: (count: number) => void;
+  /** Hook runs the kernel skipped (a preempted program; see LostCounters.pollMisses). */
+  onMissed?: (count: number) => void;
   /** Path of the compiled BPF object; default build/bpf/ebpftracer.bpf.o of this package. */
   objectPath?: string;
   /** tracefs `events/syscalls` directory (tests). */
@@ -81,6 +83,8 @@ export interface RecorderStats {
   lost: number;
   /** Exits seen without their entry (seccomp denials, calls running at start). */
   noEnter: number;
+  /** Hook runs the kernel skipped (a preempted program): their calls are not recorded. */
+  missed: number;
 }
 
 /** Like ipcdump's. The consumer handles about 4 us per event, so a fast producer is absorbed by
@@ -138,7 +142,7 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
   private readonly queue = new BatchQueue<SyscallEvent>();
   private stopped = false;
   private draining = false;
-  readonly stats: RecorderStats = { events: 0, lost: 0, noEnter: 0 };
+  readonly stats: RecorderStats = { events: 0, lost: 0, noEnter: 0, missed: 0 };
   /** The traced syscalls with their decoding schema, in the order given. */
   readonly schemas: readonly SyscallSchema[];
   private readonly memory: MemoryUsage;
@@ -259,6 +263,11 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       this.stats.noEnter = Number(this.lost.total(LOST_NO_ENTER)); // not a loss: a running count
     } catch {
       return;
+    }
+    const missed = this.lost.pollMisses();
+    if (missed > 0) {
+      this.stats.missed += missed;
+      this.opts.onMissed?.(missed);
     }
     for (const { count } of this.lost.poll([LOST_RING])) {
       this.stats.lost += count;

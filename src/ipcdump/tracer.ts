@@ -42,6 +42,8 @@ export interface TraceOptions {
   onBatchEnd?: () => void;
   /** Path of the compiled BPF object; default: build/bpf/ipcdump.bpf.o of this package. */
   objectPath?: string;
+  /** Hook runs the kernel skipped (a preempted program; see LostCounters.pollMisses). */
+  onMissed?: (count: number) => void;
 }
 
 /**
@@ -83,6 +85,8 @@ function nameCollectors(err: unknown, types: ReadonlySet<IpcType>): unknown {
 export interface TraceStats {
   events: number;
   lost: Partial<Record<IpcType, number>>;
+  /** Hook runs the kernel skipped; their events are lost, of unknown type. */
+  missed: number;
 }
 
 export class IpcTrace implements AsyncIterable<OutputRecord> {
@@ -98,7 +102,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   private stopped = false;
   /** true while stop() empties the ring: batches are still decoded then. */
   private draining = false;
-  readonly stats: TraceStats = { events: 0, lost: {} };
+  readonly stats: TraceStats = { events: 0, lost: {}, missed: 0 };
   readonly types: ReadonlySet<IpcType>;
 
   private constructor(private readonly opts: TraceOptions) {
@@ -186,6 +190,11 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
 
   /** Read the in-kernel per-type loss counters and report what is new. */
   private pollLost(): void {
+    const missed = this.lost.pollMisses();
+    if (missed > 0) {
+      this.stats.missed += missed;
+      this.opts.onMissed?.(missed);
+    }
     for (const { slot, count } of this.lost.poll()) {
       const lostType = slot === IPC_TYPE.IPC_PROC ? undefined : TYPE_NAMES[slot];
       if (!lostType) continue; // lifecycle records: only comms of new processes suffer

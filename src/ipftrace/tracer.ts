@@ -58,6 +58,8 @@ export interface PacketTracerOptions {
   /** Receive each finished trace; without it, iterate the tracer. */
   onTrace?(trace: PacketTrace): void;
   onLost?(n: number): void;
+  /** Hook runs the kernel skipped (a preempted program; see LostCounters.pollMisses). */
+  onMissed?(n: number): void;
   /** Non-fatal notes (hooks that could not be attached, manifest entries skipped). */
   onWarning?(message: string): void;
   objectPath?: string;
@@ -68,6 +70,8 @@ export interface TracerStats {
   events: number;
   traces: number;
   lost: number;
+  /** Hook runs the kernel skipped (a preempted program): their hops are missing. */
+  missed: number;
 }
 
 /** Constant name -> value of the (usually anonymous) enum that defines `member`. */
@@ -108,7 +112,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   private readonly queue = new BatchQueue<PacketTrace>();
   private readonly lost: LostCounters;
   private stopped = false;
-  readonly stats: TracerStats = { events: 0, traces: 0, lost: 0 };
+  readonly stats: TracerStats = { events: 0, traces: 0, lost: 0, missed: 0 };
   /** What was attached, and why this backend. */
   readonly plan: HookPlan;
   readonly fields: readonly CompiledField[];
@@ -247,6 +251,11 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
   }
 
   private pollLost(): void {
+    const missed = this.lost.pollMisses();
+    if (missed > 0) {
+      this.stats.missed += missed;
+      this.opts.onMissed?.(missed);
+    }
     for (const { count } of this.lost.poll([0])) {
       this.stats.lost += count;
       this.opts.onLost?.(count);

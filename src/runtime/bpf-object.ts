@@ -397,6 +397,29 @@ export class BpfObject {
     }
   }
 
+  /**
+   * Runs of a loaded program the kernel skipped because the program was already running on
+   * that CPU (bpf_prog_info.recursion_misses; 0 before Linux 5.12). Where tracepoint programs
+   * are preemptible (Debian's 7.x) these are real lost events.
+   */
+  programMisses(prog: string): number {
+    this.requireState('loaded', `read the miss count of program '${prog}'`);
+    return this.live().programMisses(prog);
+  }
+
+  /** Sum of programMisses() over every loaded program. */
+  totalMisses(): number {
+    let n = 0;
+    for (const p of this.programNames()) {
+      try {
+        n += this.programMisses(p);
+      } catch {
+        /* not loaded (autoload off) */
+      }
+    }
+    return n;
+  }
+
   // ---- maps ------------------------------------------------------------------------------
 
   /** The map's fd (owned by the object: do not close it). */

@@ -9,6 +9,7 @@ import type { RingBuffer } from './ring-buffer';
 
 export class LostCounters {
   private readonly seen = new Map<number, bigint>();
+  private missesSeen = 0;
 
   constructor(
     private readonly obj: BpfObject,
@@ -43,6 +44,23 @@ export class LostCounters {
       /* map gone: nothing to report */
     }
     return out;
+  }
+
+  /**
+   * Hook runs the kernel skipped since the last call, over all programs (BpfObject.
+   * totalMisses: a program already running on that CPU, which happens where tracepoint
+   * programs are preemptible). Events those runs would have produced are lost.
+   */
+  pollMisses(): number {
+    let total: number;
+    try {
+      total = this.obj.totalMisses();
+    } catch {
+      return 0;
+    }
+    const n = total - this.missesSeen;
+    this.missesSeen = total;
+    return n > 0 ? n : 0;
   }
 }
 

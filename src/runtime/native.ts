@@ -84,6 +84,7 @@ export interface NativeBpfObject {
    */
   detach(program: string, target?: string): number;
   programFd(program: string): number;
+  programMisses(program: string): number;
   mapFd(map: string): number;
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapUpdate(map: string, key: Buffer, value: Buffer, flags: number): void;

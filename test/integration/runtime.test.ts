@@ -137,7 +137,7 @@ async function traceBurst(
     assert.equal(await exited(child), 0);
     const complete = await waitFor(() => records.length >= expected, 10_000);
     const lost = obj.mapLookup('lost_events', Buffer.alloc(4))?.readBigUInt64LE() ?? -1n;
-    assert.ok(complete, `only ${records.length} of ${expected} records arrived (lost_events[0] = ${lost})`);
+    assert.ok(complete, `only ${records.length} of ${expected} records arrived (lost_events[0] = ${lost}, runs skipped by the kernel: ${obj.totalMisses()})`);
     await sleep(30); // nothing more may come
     rb.close();
     return { pid: child.pid ?? 0, records, batchSizes, batchBytes, lost, obj };
