@@ -1,27 +1,30 @@
 /** What `ipcdump --doctor` checks: each collector with the hooks hooks.ts chose for it. */
 import type { BpfObject } from '../runtime';
 import { defaultObjectPath } from '../ipcdump/tracer';
-import { LIFECYCLE_PROGRAMS, programsFor, recvmmsgHook } from '../ipcdump/hooks';
+import { LIFECYCLE_PROGRAMS, backupHooks, programsFor, recvmmsgHook } from '../ipcdump/hooks';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 
 const BYTES = (o: BpfObject) => {
   o.setGlobalU32('byte_cap', 1 << 20);
   configureScratch(o, 'scratch_map', possibleCpus());
+  o.setGlobalBool('backup_hooks', backupHooks());
 };
 
 function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();
   const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
   const sys = 'tp_btf/sys_enter + tp_btf/sys_exit';
+  const backup = backupHooks() ? 'each syscall hook has a backup copy (syscall tracepoints are preemptible on Linux 6.13+)' : undefined;
+  const notes = (...n: Array<string | undefined>) => n.filter(Boolean).join('; ') || undefined;
   return [
     { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },
-    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), configure: BYTES },
+    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), note: backup, configure: BYTES },
     {
       name: 'unix sockets',
       hooks: `${sys} (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
       progs: programsFor('unix-dgram'),
-      note: recvNote,
+      note: notes(recvNote, backup),
       configure: (o) => {
         o.setGlobalBool('trace_unix', true);
         o.setGlobal('unix_types', Buffer.from([0x1c]));
@@ -32,7 +35,7 @@ function collectors(): DoctorCollector[] {
       name: 'loopback tcp/udp',
       hooks: `${sys} (send*/recv*/read/write), recvmmsg: ${recv.via}`,
       progs: programsFor('loopback-udp'),
-      note: recvNote,
+      note: notes(recvNote, backup),
       configure: (o) => {
         o.setGlobalBool('trace_loopback', true);
         o.setGlobal('loopback_types', Buffer.from([0xc0]));
@@ -43,6 +46,7 @@ function collectors(): DoctorCollector[] {
       name: 'pty',
       hooks: `${sys} (read/write on ptys)`,
       progs: programsFor('pty'),
+      note: backup,
       configure: (o) => {
         o.setGlobalBool('trace_pty', true);
         BYTES(o);
