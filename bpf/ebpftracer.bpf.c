@@ -24,6 +24,7 @@
 #include "ringbuf.h"
 #include "legacy.h"
 #include "scratch.h"
+#include "backup_hooks.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -119,6 +120,7 @@ struct sc_scratch {
 	__u8 loop_trunc;
 	__u8 any_fault;   /* some capture of this record faulted */
 	__u8 any_trunc;   /* some capture was cut or left out */
+	__u8 ran[8];      /* syscall hook copies: the first ran for this hit (backup_hooks.h) */
 	__u8 rec[SC_REC_MAX + SC_ARG_MAX + 64];
 };
 
@@ -526,8 +528,7 @@ static __always_inline void begin_call(struct sc_scratch *s, struct sc_schema *s
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
+static __always_inline int sc_enter_body(struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
@@ -557,8 +558,7 @@ int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
+static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
@@ -624,6 +624,33 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 }
 
 /* --follow: children of traced processes are traced too. */
+/* The syscall hooks, each in two copies: include/backup_hooks.h. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
+{
+	HOOK_RAN(0);
+	return sc_enter_body(regs, id);
+}
+
+SEC("?tp_btf/sys_enter")
+int BPF_PROG(sc_enter_backup, struct pt_regs *regs, long id)
+{
+	return HOOK_DONE(0) ? 0 : sc_enter_body(regs, id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
+{
+	HOOK_RAN(1);
+	return sc_exit_body(regs, ret);
+}
+
+SEC("?tp_btf/sys_exit")
+int BPF_PROG(sc_exit_backup, struct pt_regs *regs, long ret)
+{
+	return HOOK_DONE(1) ? 0 : sc_exit_body(regs, ret);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sc_fork, struct task_struct *parent, struct task_struct *child)
 {

@@ -116,7 +116,7 @@ struct copy_state {
  * bpf_loop callback once instead of iterating it with precise counters (kernels >= 6.7
  * otherwise exceed the 1M-instruction budget). */
 struct scratch {
-	__u8 ran[8];    /* syscall hook copies: the first ran for this hit (see hook_ran) */
+	__u8 ran[8];    /* syscall hook copies: the first ran for this hit (backup_hooks.h) */
 	struct ipc_rec ev;
 	struct inflight ctx;
 	struct copy_state copy;
@@ -1088,63 +1088,35 @@ write_done:;
 	return 0;
 }
 
-/* The syscall hooks, each in two copies. Where the kernel runs syscall-tracepoint programs
- * preemptibly (Linux 6.13+ made these tracepoints faultable), a thread that hits the
- * tracepoint while another thread's run of the same program is preempted on that CPU gets no
- * run at all (the kernel's per-CPU recursion guard; counted in recursion_misses). The backup
- * copy is a different program, with its own guard: it does the work only when the first copy
- * did not run for this hit. User space loads the backups (and sets backup_hooks) only on such
- * kernels, so elsewhere the first copy costs nothing extra. */
-const volatile bool backup_hooks = false;
-
-static __always_inline void hook_ran(int which)
-{
-	if (!backup_hooks)
-		return;
-	struct scratch *s = get_scratch();
-	if (s)
-		s->ran[which] = 1;
-}
-
-/* In the backup: did the first copy run for this hit? (Clears the mark.) */
-static __always_inline bool hook_done(int which)
-{
-	struct scratch *s = get_scratch();
-	if (!s)
-		return true;
-	if (s->ran[which]) {
-		s->ran[which] = 0;
-		return true;
-	}
-	return false;
-}
+/* The syscall hooks, each in two copies: include/backup_hooks.h. */
+#include "backup_hooks.h"
 
 /* Write side, at sys_enter: queue the write BEFORE its data can reach a reader. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	hook_ran(0);
+	HOOK_RAN(0);
 	return sys_enter_body(regs, id);
 }
 
 SEC("?tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter_backup, struct pt_regs *regs, long id)
 {
-	return hook_done(0) ? 0 : sys_enter_body(regs, id);
+	return HOOK_DONE(0) ? 0 : sys_enter_body(regs, id);
 }
 
 /* Read side, at sys_exit (see sys_exit_body). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	hook_ran(1);
+	HOOK_RAN(1);
 	return sys_exit_body(regs, ret);
 }
 
 SEC("?tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit_backup, struct pt_regs *regs, long ret)
 {
-	return hook_done(1) ? 0 : sys_exit_body(regs, ret);
+	return HOOK_DONE(1) ? 0 : sys_exit_body(regs, ret);
 }
 
 /* =====================================================================================

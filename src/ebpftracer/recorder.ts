@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import { BpfLoadError, BpfObject, RingBuffer, forEachRecord } from '../runtime';
 import { bpfObjectPath } from '../runtime/objects';
 import { configureScratch, possibleCpus, scratchSlots } from '../runtime/scratch-slots';
+import { backupHooks } from '../runtime/backup-hooks';
 
 export { possibleCpus };
 import { MonotonicToWall } from '../runtime/clock';
@@ -197,6 +198,11 @@ export class SyscallRecorder implements AsyncIterable<SyscallEvent> {
       configureScratch(obj, 'scratch', cpus);
       obj.setMapMaxEntries('inflight', inflightEntries);
       obj.setAutoload('sc_fork', !!f.followChildren && (f.pids?.length ?? 0) > 0);
+      // backup copies of the syscall hooks where the kernel may skip a run (backup-hooks.ts)
+      const backups = backupHooks();
+      obj.setGlobalBool('backup_hooks', backups);
+      obj.setAutoload('sc_enter_backup', backups);
+      obj.setAutoload('sc_exit_backup', backups);
       obj.load();
       for (const c of compiled) obj.mapUpdate('schema', u32(c.nr), c.bpf);
       const ia32 = buildIa32Map();

@@ -5,8 +5,10 @@
  * varies is the per-message receive of recvmmsg (see mmsg_message() in bpf/ipcdump.bpf.c).
  */
 import type { IpcType } from './event';
-import * as os from 'node:os';
 import { kernelHasBtfTracepoint, probeObjectPath, tryProgram } from '../runtime/capabilities';
+import { backupHooks } from '../runtime/backup-hooks';
+
+export { backupHooks };
 
 export interface HookChoice {
   /** BPF programs to load. */
@@ -53,21 +55,6 @@ export function recvmmsgHook(): HookChoice {
         };
   }
   return recvChoice;
-}
-
-/**
- * Does this kernel run syscall-tracepoint programs preemptibly (Linux 6.13 made those
- * tracepoints faultable)? Then a run can be skipped by the kernel while another thread's run
- * is preempted, and the backup copies of the syscall hooks stand in (bpf/ipcdump.bpf.c,
- * hook_ran). IPCDUMP_BACKUP_HOOKS=0|1 overrides the choice.
- */
-export function backupHooks(release = os.release()): boolean {
-  const forced = process.env.IPCDUMP_BACKUP_HOOKS;
-  if (forced === '0' || forced === '1') return forced === '1';
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  if (!m) return false;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major > 6 || (major === 6 && minor >= 13);
 }
 
 const SYSCALL_HOOKS = ['on_sys_enter', 'on_sys_exit'] as const;

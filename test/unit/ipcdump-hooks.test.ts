@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backupHooks } from '../../src/ipcdump/hooks';
+import { backupHooks } from '../../src/runtime/backup-hooks';
 
 test('backup syscall hooks from Linux 6.13 (faultable, preemptible syscall tracepoints), overridable', () => {
   const saved = process.env.IPCDUMP_BACKUP_HOOKS;
