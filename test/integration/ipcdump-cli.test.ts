@@ -54,22 +54,20 @@ test('-c 3 prints exactly three records and exits 0 right away', async () => {
 test('pid filters: -s and -d combine with AND, -p matches either side', async () => {
   const a = await signalTarget();
   const b = await signalTarget();
-  // Two different senders (shells) signal two different targets.
-  // The senders wait for both tracers to attach (slower under a VM: IPCDUMP_TEST_SLOW).
-  const senderScript = (target: number) => `echo S=$$ >&2; sleep ${scaled(1500) / 1000}; kill -35 ${target}`;
-  const s1 = sh(senderScript(a.pid!));
-  const s2 = sh(senderScript(b.pid!));
-  await sleep(100); // the shells printed their pids and wait before sending
-  // We do not know the sender pids before they run, so filter on the targets and check the
-  // sender side with a second tracer below.
+  // Two different senders (shells, whose builtin kill sends the signal itself) signal two
+  // different targets once both tracers are attached: they wait for a line on stdin, so a
+  // slow start (a VM) cannot make them send too early.
+  const s1 = spawn('sh', ['-c', `read x; kill -35 ${a.pid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const s2 = spawn('sh', ['-c', `read x; kill -35 ${b.pid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
   const byDst = await startIpcdump(['-t', 'signal', '-f', 'json', '-d', String(a.pid)]);
   const byAny = await startIpcdump(['-t', 'signal', '-f', 'json', '-p', String(b.pid)]);
-  const [r1, r2] = await Promise.all([s1, s2]);
+  s1.stdin!.end('go\n');
+  s2.stdin!.end('go\n');
   try {
     const rd = await byDst.waitForRecord((r) => r.dst_pid === a.pid, 10000, '-d match');
-    assert.equal(rd.src_pid, r1.pids.S);
+    assert.equal(rd.src_pid, s1.pid);
     const ra = await byAny.waitForRecord((r) => r.dst_pid === b.pid, 10000, '-p match');
-    assert.equal(ra.src_pid, r2.pids.S);
+    assert.equal(ra.src_pid, s2.pid);
     await sleep(300);
     assert.ok(byDst.records().every((r) => r.dst_pid === a.pid), 'only events to a with -d');
     assert.ok(byAny.records().every((r) => r.src_pid === b.pid || r.dst_pid === b.pid), 'only events involving b with -p');
