@@ -100,7 +100,7 @@ test('comm filters: -S, -D and -P', async () => {
   for (const n of ['tgt-one', 'tgt-two']) fs.copyFileSync('/bin/sleep', path.join(dir, n));
   const one = spawn(path.join(dir, 'tgt-one'), ['30'], { stdio: 'ignore' });
   const two = spawn(path.join(dir, 'tgt-two'), ['30'], { stdio: 'ignore' });
-  await sleep(100); // let them exec
+  await sleep(scaled(100)); // let them exec
   const byD = await startIpcdump(['-t', 'signal', '-f', 'json', '-D', 'tgt-one']);
   const byP = await startIpcdump(['-t', 'signal', '-f', 'json', '-P', 'tgt-two']);
   const byS = await startIpcdump(['-t', 'signal', '-f', 'json', '-S', 'sh', '-D', 'tgt-two']);
