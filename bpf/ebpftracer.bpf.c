@@ -625,31 +625,7 @@ static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
 
 /* --follow: children of traced processes are traced too. */
 /* The syscall hooks, each in two copies: include/backup_hooks.h. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
-{
-	HOOK_RAN(0);
-	return sc_enter_body(regs, id);
-}
-
-SEC("?tp_btf/sys_enter")
-int BPF_PROG(sc_enter_backup, struct pt_regs *regs, long id)
-{
-	return HOOK_DONE(0) ? 0 : sc_enter_body(regs, id);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
-{
-	HOOK_RAN(1);
-	return sc_exit_body(regs, ret);
-}
-
-SEC("?tp_btf/sys_exit")
-int BPF_PROG(sc_exit_backup, struct pt_regs *regs, long ret)
-{
-	return HOOK_DONE(1) ? 0 : sc_exit_body(regs, ret);
-}
+BACKED_SYSCALL_HOOKS(sc_enter, sc_exit, sc_enter_body, sc_exit_body)
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sc_fork, struct task_struct *parent, struct task_struct *child)

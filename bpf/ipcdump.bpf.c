@@ -1092,32 +1092,7 @@ write_done:;
 #include "backup_hooks.h"
 
 /* Write side, at sys_enter: queue the write BEFORE its data can reach a reader. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
-{
-	HOOK_RAN(0);
-	return sys_enter_body(regs, id);
-}
-
-SEC("?tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter_backup, struct pt_regs *regs, long id)
-{
-	return HOOK_DONE(0) ? 0 : sys_enter_body(regs, id);
-}
-
-/* Read side, at sys_exit (see sys_exit_body). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
-{
-	HOOK_RAN(1);
-	return sys_exit_body(regs, ret);
-}
-
-SEC("?tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit_backup, struct pt_regs *regs, long ret)
-{
-	return HOOK_DONE(1) ? 0 : sys_exit_body(regs, ret);
-}
+BACKED_SYSCALL_HOOKS(on_sys_enter, on_sys_exit, sys_enter_body, sys_exit_body)
 
 /* =====================================================================================
  * Process lifecycle, on the same ring so comms of short-lived processes resolve in order.

@@ -35,3 +35,29 @@ const volatile bool backup_hooks = false;
 		}                                                                                \
 		_done;                                                                           \
 	})
+
+/* The four syscall-hook programs: NAME_enter/NAME_exit and their ?-sections backups
+ * NAME_enter_backup/NAME_exit_backup, around ENTER_BODY(regs, id) and EXIT_BODY(regs, ret). */
+#define BACKED_SYSCALL_HOOKS(enter, exit, enter_body, exit_body)                               \
+	SEC("tp_btf/sys_enter")                                                                  \
+	int BPF_PROG(enter, struct pt_regs *regs, long id)                                       \
+	{                                                                                        \
+		HOOK_RAN(0);                                                                     \
+		return enter_body(regs, id);                                                     \
+	}                                                                                        \
+	SEC("?tp_btf/sys_enter")                                                                 \
+	int BPF_PROG(enter##_backup, struct pt_regs *regs, long id)                              \
+	{                                                                                        \
+		return HOOK_DONE(0) ? 0 : enter_body(regs, id);                                  \
+	}                                                                                        \
+	SEC("tp_btf/sys_exit")                                                                   \
+	int BPF_PROG(exit, struct pt_regs *regs, long ret)                                       \
+	{                                                                                        \
+		HOOK_RAN(1);                                                                     \
+		return exit_body(regs, ret);                                                     \
+	}                                                                                        \
+	SEC("?tp_btf/sys_exit")                                                                  \
+	int BPF_PROG(exit##_backup, struct pt_regs *regs, long ret)                              \
+	{                                                                                        \
+		return HOOK_DONE(1) ? 0 : exit_body(regs, ret);                                  \
+	}
