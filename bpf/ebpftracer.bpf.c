@@ -13,7 +13,8 @@
  * pt_regs), read output memory sized by the return value, emit an EXIT record. User space joins
  * ENTER and EXIT by (tid, ts).
  *
- * All staging is in a per-CPU scratch area: records are up to 64 KiB, the stack is 512 bytes.
+ * All staging is in a scratch slot the thread owns while its program runs (include/scratch.h):
+ * records are up to 64 KiB, the stack is 512 bytes.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -107,6 +108,7 @@ struct {
 #define REC_MASK (SC_REC_MAX - 1)
 #define ARG_MASK (SC_ARG_MAX - 1)
 struct sc_scratch {
+	__u64 owner;      /* the thread holding this slot (include/scratch.h) */
 	struct sc_inflight c;
 	struct sc_schema sch;
 	__u32 off;        /* write offset in rec */
@@ -120,12 +122,11 @@ struct sc_scratch {
 	__u8 loop_trunc;
 	__u8 any_fault;   /* some capture of this record faulted */
 	__u8 any_trunc;   /* some capture was cut or left out */
-	__u8 ran[8];      /* syscall hook copies: the first ran for this hit (backup_hooks.h) */
 	__u8 rec[SC_REC_MAX + SC_ARG_MAX + 64];
 };
 
-/* A plain ARRAY of slots indexed by thread hash (include/scratch.h; PERCPU_ARRAY values are
- * limited to 32 KiB anyway). max_entries and scratch_mask are set by user space. */
+/* A plain ARRAY of slots, each owned by one thread at a time (include/scratch.h; PERCPU_ARRAY
+ * values are limited to 32 KiB anyway). max_entries and scratch_mask are set by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -145,11 +146,7 @@ enum sc_when *unused_sc_when __attribute__((unused));
 enum sc_cap_status *unused_sc_cap_status __attribute__((unused));
 enum sc_schema_flags *unused_sc_schema_flags __attribute__((unused));
 
-static __always_inline struct sc_scratch *get_scratch(void)
-{
-	__u32 slot = scratch_slot();
-	return bpf_map_lookup_elem(&scratch, &slot);
-}
+DEFINE_SCRATCH(scratch, struct sc_scratch)
 
 static __always_inline bool is_compat(void)
 {

@@ -116,13 +116,13 @@ struct copy_state {
  * bpf_loop callback once instead of iterating it with precise counters (kernels >= 6.7
  * otherwise exceed the 1M-instruction budget). */
 struct scratch {
-	__u8 ran[8];    /* syscall hook copies: the first ran for this hit (backup_hooks.h) */
+	__u64 owner;    /* the thread holding this slot (include/scratch.h) */
 	struct ipc_rec ev;
 	struct inflight ctx;
 	struct copy_state copy;
 	struct data_rec data;
 };
-/* One slot per thread hash (include/scratch.h), sized by user space. */
+/* Slots owned by one thread at a time (include/scratch.h), sized by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -155,11 +155,7 @@ enum ipc_type *unused_ipc_type __attribute__((unused));
 enum ipc_flags *unused_ipc_flags __attribute__((unused));
 enum scm_kind *unused_scm_kind __attribute__((unused));
 
-static __always_inline struct scratch *get_scratch(void)
-{
-	__u32 slot = scratch_slot();
-	return bpf_map_lookup_elem(&scratch_map, &slot);
-}
+DEFINE_SCRATCH(scratch_map, struct scratch)
 
 /* Unique event id (it joins an event to its data records). One atomic counter: a per-CPU
  * one could hand the same value to two programs when one is preempted (include/scratch.h).
@@ -244,7 +240,10 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	if (!pid_filter_pass(src, dst))
 		return 0;
 
-	struct scratch *s = get_scratch();
+	/* signal_generate also fires from interrupts, possibly inside one of this thread's
+	 * programs: a slot of its own, never the interrupted program's (include/scratch.h) */
+	__u64 tag = SCRATCH_TAG_NESTED(pid_tgid);
+	struct scratch *s = get_scratch_as(tag);
 	if (!s)
 		return 0;
 	struct ipc_rec *ev = &s->ev;
@@ -265,6 +264,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	ev->syscall = (__u32)-1;
 	ev->name_len = 0;
 	output_batched(ev, ipc_rec_size(ev), IPC_SIGNAL);
+	scratch_release_as(tag);
 	return 0;
 }
 
@@ -882,7 +882,7 @@ struct {
 	__type(value, __u32); /* index of the next message */
 } mmsg_index SEC(".maps");
 
-static __always_inline int mmsg_message(struct sock *sk, int ret, int flags)
+static __always_inline int mmsg_message_body(struct sock *sk, int ret, int flags)
 {
 	struct pt_regs *regs = current_user_regs();
 #if defined(__TARGET_ARCH_arm64)
@@ -919,6 +919,14 @@ static __always_inline int mmsg_message(struct sock *sk, int ret, int flags)
 	emit_receive(s, c, kind, pid_tgid, nr, ret, BUF_IOV, (__u64)m.msg_hdr.msg_iov,
 		     m.msg_hdr.msg_iovlen, flags, (__u64)m.msg_hdr.msg_name, 0, 0, true);
 	return 0;
+}
+
+/* Releases the scratch slot the message took (include/scratch.h). */
+static __always_inline int mmsg_message(struct sock *sk, int ret, int flags)
+{
+	int r = mmsg_message_body(sk, ret, flags);
+	SCRATCH_RELEASE();
+	return r;
 }
 
 SEC("tp_btf/sock_recv_length")

@@ -8,56 +8,82 @@
  * run for this hit. User space loads the backups and sets backup_hooks only on such kernels,
  * so elsewhere the mark below is dead code.
  *
- * Needs get_scratch() returning the thread's scratch slot (include/scratch.h) with a
- * `__u8 ran[8]` member. */
+ * The mark is the thread id, in a table indexed by thread-id hash (not in the scratch slot,
+ * which is released between the two copies): a backup that finds another thread's id there
+ * does the work itself, so a rare collision can only duplicate work, never lose it.
+ *
+ * Each copy releases its scratch slot when it ends (include/scratch.h). */
 #pragma once
 
 const volatile bool backup_hooks = false;
+
+#define HOOK_RAN_SLOTS 4096
+struct hook_ran_marks {
+	__u32 tid[2]; /* [0] sys_enter, [1] sys_exit */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HOOK_RAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct hook_ran_marks);
+} hook_ran SEC(".maps");
 
 /* In the first copy: mark that it ran for this hit. */
 #define HOOK_RAN(which)                                                                          \
 	do {                                                                                     \
 		if (backup_hooks) {                                                              \
-			__auto_type _s = get_scratch();                                          \
-			if (_s)                                                                  \
-				_s->ran[(which)] = 1;                                            \
+			__u32 _tid = (__u32)bpf_get_current_pid_tgid();                          \
+			__u32 _k = _tid & (HOOK_RAN_SLOTS - 1);                                  \
+			struct hook_ran_marks *_m = bpf_map_lookup_elem(&hook_ran, &_k);         \
+			if (_m)                                                                  \
+				_m->tid[(which)] = _tid;                                         \
 		}                                                                                \
 	} while (0)
 
 /* In the backup: did the first copy run for this hit? Clears the mark. */
 #define HOOK_DONE(which)                                                                         \
 	({                                                                                       \
-		__auto_type _s = get_scratch();                                                  \
-		bool _done = true;                                                               \
-		if (_s) {                                                                        \
-			_done = _s->ran[(which)];                                                \
-			_s->ran[(which)] = 0;                                                    \
+		__u32 _tid = (__u32)bpf_get_current_pid_tgid();                                  \
+		__u32 _k = _tid & (HOOK_RAN_SLOTS - 1);                                          \
+		struct hook_ran_marks *_m = bpf_map_lookup_elem(&hook_ran, &_k);                 \
+		bool _done = false;                                                              \
+		if (_m) {                                                                        \
+			_done = _m->tid[(which)] == _tid;                                        \
+			_m->tid[(which)] = 0;                                                    \
 		}                                                                                \
 		_done;                                                                           \
 	})
 
+/* A hook body, then the release of the scratch slot it may have claimed. */
+#define HOOK_BODY(body, regs, arg)                                                               \
+	({                                                                                       \
+		int _r = body(regs, arg);                                                        \
+		SCRATCH_RELEASE();                                                               \
+		_r;                                                                              \
+	})
+
 /* The four syscall-hook programs: NAME_enter/NAME_exit and their ?-sections backups
  * NAME_enter_backup/NAME_exit_backup, around ENTER_BODY(regs, id) and EXIT_BODY(regs, ret). */
-#define BACKED_SYSCALL_HOOKS(enter, exit, enter_body, exit_body)                               \
+#define BACKED_SYSCALL_HOOKS(enter, exit, enter_body, exit_body)                                 \
 	SEC("tp_btf/sys_enter")                                                                  \
 	int BPF_PROG(enter, struct pt_regs *regs, long id)                                       \
 	{                                                                                        \
 		HOOK_RAN(0);                                                                     \
-		return enter_body(regs, id);                                                     \
+		return HOOK_BODY(enter_body, regs, id);                                          \
 	}                                                                                        \
 	SEC("?tp_btf/sys_enter")                                                                 \
 	int BPF_PROG(enter##_backup, struct pt_regs *regs, long id)                              \
 	{                                                                                        \
-		return HOOK_DONE(0) ? 0 : enter_body(regs, id);                                  \
+		return HOOK_DONE(0) ? 0 : HOOK_BODY(enter_body, regs, id);                       \
 	}                                                                                        \
 	SEC("tp_btf/sys_exit")                                                                   \
 	int BPF_PROG(exit, struct pt_regs *regs, long ret)                                       \
 	{                                                                                        \
 		HOOK_RAN(1);                                                                     \
-		return exit_body(regs, ret);                                                     \
+		return HOOK_BODY(exit_body, regs, ret);                                          \
 	}                                                                                        \
 	SEC("?tp_btf/sys_exit")                                                                  \
 	int BPF_PROG(exit##_backup, struct pt_regs *regs, long ret)                              \
 	{                                                                                        \
-		return HOOK_DONE(1) ? 0 : exit_body(regs, ret);                                  \
+		return HOOK_DONE(1) ? 0 : HOOK_BODY(exit_body, regs, ret);                       \
 	}
