@@ -40,7 +40,16 @@ struct {
 /* Per-pipe queue of pending writes, so a read is attributed to the process whose bytes it
  * actually returns (pipes are FIFO byte queues), not merely to the last writer. Each entry
  * holds the bytes of one write that are still unread. Key: struct pipe_inode_info pointer;
- * `ino` guards against the pointer being reused by a new pipe. */
+ * `ino` guards against the pointer being reused by a new pipe.
+ *
+ * Several writers and readers of one pipe run our programs at once (other CPUs, or a
+ * preempted program on kernels that preempt syscall-tracepoint programs), so no update is a
+ * plain read-modify-write: a writer reserves its slot with an atomic increment of `head` and
+ * publishes it by setting `gen` last; bytes are taken off an entry with compare-and-swap
+ * (entry_take). A reader that meets a reserved but unpublished slot leaves `tail` there (the
+ * write's bytes are not in the pipe yet) and takes the bytes of later writes. The legacy
+ * build (no atomic fetch before 5.12; syscall tracepoints not preemptible there) does the
+ * same steps with plain loads and stores. */
 #define WQ_LEN 16
 struct wq_entry {
 	__s32 tgid; /* -1: bytes already in the pipe when we first saw it */
@@ -48,12 +57,12 @@ struct wq_entry {
 	__u64 bytes;
 	char comm[TASK_COMM_LEN];
 	__u32 port; /* loopback: the sender's local port */
-	__u32 pad;
+	__u32 gen;  /* slot index + 1 once the entry is filled in (see above) */
 };
 struct pipe_state {
 	__u64 ino;
-	__u32 head;
-	__u32 tail;
+	__u64 head; /* 64-bit: the BPF target has atomic fetch-add on 32-bit words only with alu32 */
+	__u64 tail;
 	struct wq_entry q[WQ_LEN];
 };
 struct {
@@ -111,6 +120,20 @@ struct copy_state {
 	__u8 failed;
 };
 
+/* A read's walk over a pipe queue (pipe_consume), kept in scratch like copy_state. */
+struct consume_state {
+	__u64 key;      /* the queue's key in `pipes` */
+	__u64 n;        /* bytes still to attribute */
+	__u64 tail;
+	__u64 head;
+	__u64 new_tail;
+	__u8 consume;
+	__u8 message;
+	__u8 hold;
+	__u8 found;
+	__u8 pad[4];
+};
+
 /* Scratch space: records are larger than the 512-byte BPF stack. The copy state lives here,
  * not on the stack, so the verifier sees its fields as unknown values and checks the
  * bpf_loop callback once instead of iterating it with precise counters (kernels >= 6.7
@@ -120,6 +143,7 @@ struct scratch {
 	struct ipc_rec ev;
 	struct inflight ctx;
 	struct copy_state copy;
+	struct consume_state cons;
 	struct data_rec data;
 };
 /* Slots owned by one thread at a time (include/scratch.h), sized by user space. */
@@ -375,9 +399,12 @@ static __always_inline struct pipe_state *pipe_state_get(__u64 pipe, __u64 ino, 
 		init->q[0].tgid = -1;
 		init->q[0].tid = -1;
 		init->q[0].bytes = pending;
+		init->q[0].gen = 1;
 		init->head = 1;
 	}
-	bpf_map_update_elem(&pipes, &pipe, init, BPF_ANY);
+	/* First sight: NOEXIST, so a second thread seeing the new pipe at the same moment keeps
+	 * the first one's queue (and its reserved slot) instead of replacing it. */
+	bpf_map_update_elem(&pipes, &pipe, init, ps ? BPF_ANY : BPF_NOEXIST);
 	return bpf_map_lookup_elem(&pipes, &pipe);
 }
 
@@ -404,7 +431,12 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 	struct pipe_state *ps = pipe_state_get(pipe, c->ino, is_pipe);
 	if (!ps)
 		return;
-	__u32 head = ps->head;
+#ifdef BPF_LEGACY
+	__u64 head = ps->head;
+	ps->head = head + 1;
+#else
+	__u64 head = __sync_fetch_and_add(&ps->head, 1);
+#endif
 	if (head - ps->tail >= WQ_LEN)
 		ps->tail = head - WQ_LEN + 1; /* full: forget the oldest write */
 	__u32 slot = head & (WQ_LEN - 1);
@@ -419,7 +451,10 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 		e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	ps->head = head + 1;
+	/* publish: every field above is written before gen (x86-64 keeps stores in order; the
+	 * barrier keeps the compiler from moving them) */
+	asm volatile("" ::: "memory");
+	e->gen = head + 1;
 
 	c->has_write = 1;
 	c->nr = nr;
@@ -664,52 +699,130 @@ static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __
 	return c->off;
 }
 
-/* Attribute `n` bytes just read from the pipe to the writes that queued them. */
-/* `message`: datagram semantics, one receive takes exactly one queued send, whatever its
- * length (a short buffer truncates the datagram; the rest is discarded by the kernel). */
-static __always_inline void pipe_consume(struct pipe_state *ps, __u64 n, bool consume,
-					 struct ipc_rec *ev, bool message)
+/* Take up to `want` bytes off a queue entry; returns how many were taken (0: none left). */
+static __always_inline __u64 entry_take(struct wq_entry *e, __u64 want)
 {
-	__u32 tail = ps->tail;
-	bool found = false;
-	for (int i = 0; i < WQ_LEN; i++) {
-		if (tail == ps->head || !n)
-			break;
-		struct wq_entry *e = &ps->q[tail & (WQ_LEN - 1)];
-		if (!e->bytes) { /* failed or fully read write */
-			tail++;
-			continue;
-		}
-		if (!found) {
-			found = true;
-			ev->src_pid = e->tgid;
-			ev->src_tid = e->tid;
-			ev->src_port = e->port;
-			__builtin_memcpy(ev->src_comm, e->comm, TASK_COMM_LEN);
-			if (e->tgid < 0)
-				ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
-			if (message) {
-				if (consume)
-					e->bytes = 0;
-				tail++;
-				break;
-			}
-		} else if (e->tgid != ev->src_pid) {
-			ev->flags |= IPC_F_MULTI_WRITER;
-		}
-		if (e->bytes > n) {
-			if (consume)
-				e->bytes -= n;
-			n = 0;
-			break;
-		}
-		n -= e->bytes;
-		if (consume)
-			e->bytes = 0;
-		tail++;
+#ifdef BPF_LEGACY
+	__u64 b = e->bytes;
+	__u64 t = b < want ? b : want;
+	e->bytes = b - t;
+	return t;
+#else
+	/* Atomic: another reader of the pipe, or the writer's own correction at its sys_exit,
+	 * may take from the same entry at the same time. (A fetch-and-subtract with a repair:
+	 * no compare-and-swap retry loop inside pipe_consume()'s loop.) */
+	__u64 b = e->bytes;
+	if ((__s64)b <= 0) /* empty (negative: for an instant, inside another take's repair) */
+		return 0;
+	__u64 t = b < want ? b : want;
+	__u64 old = __sync_fetch_and_sub(&e->bytes, t);
+	if (old >= t)
+		return t;
+	/* someone took bytes since we looked: we got only `old`; give back the rest */
+	__sync_fetch_and_add(&e->bytes, t - old);
+	return old;
+#endif
+}
+
+/* One queue entry of a read's walk (pipe_consume); returns 1 to stop. A loop step (bpf_loop,
+ * or a global function in the legacy build) is verified once: unrolled inline, the walk's
+ * branches multiplied past the verifier's budget. */
+static long consume_step(__u32 i, void *ctx)
+{
+	/* (uses `i`: the legacy build's caller must keep passing it; clang dropped the argument
+	 * set-up of an unused one and the verifier refused the call) */
+	if (i >= WQ_LEN)
+		return 1;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 1;
+	struct consume_state *cs = &s->cons;
+	if (cs->tail == cs->head || !cs->n)
+		return 1;
+	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &cs->key);
+	if (!ps)
+		return 1;
+	struct wq_entry *e = &ps->q[cs->tail & (WQ_LEN - 1)];
+	if (e->gen != (__u32)(cs->tail + 1)) {
+		/* reserved, not yet filled in: that write's bytes are not in the pipe yet */
+		cs->hold = 1;
+		cs->tail++;
+		return 0;
 	}
-	if (consume)
-		ps->tail = tail;
+	__u64 avail = e->bytes;
+	if ((__s64)avail < 0) /* see entry_take() */
+		avail = 0;
+	__u64 got;
+	if (!cs->consume)
+		got = avail < cs->n ? avail : cs->n;
+	else
+		got = entry_take(e, cs->message ? avail : cs->n);
+	if (!got) { /* failed or fully read write */
+		cs->tail++;
+		if (!cs->hold)
+			cs->new_tail = cs->tail;
+		return 0;
+	}
+	struct ipc_rec *ev = &s->ev;
+	if (!cs->found) {
+		cs->found = 1;
+		ev->src_pid = e->tgid;
+		ev->src_tid = e->tid;
+		ev->src_port = e->port;
+		__builtin_memcpy(ev->src_comm, e->comm, TASK_COMM_LEN);
+		if (e->tgid < 0)
+			ev->flags |= IPC_F_SRC_UNKNOWN_DATA;
+		if (cs->message) {
+			cs->tail++;
+			if (!cs->hold)
+				cs->new_tail = cs->tail;
+			return 1;
+		}
+	} else if (e->tgid != ev->src_pid) {
+		ev->flags |= IPC_F_MULTI_WRITER;
+	}
+	if (got < cs->n) { /* this write is used up: go on with the next */
+		cs->n -= got;
+		cs->tail++;
+		if (!cs->hold)
+			cs->new_tail = cs->tail;
+		return 0;
+	}
+	cs->n = 0;
+	if (cs->consume && (__s64)e->bytes <= 0) {
+		cs->tail++;
+		if (!cs->hold)
+			cs->new_tail = cs->tail;
+	}
+	return 1;
+}
+
+LOOP_STEP(consume_step)
+
+/* Attribute `n` bytes just read from the queue `key` (ps) to the writes that queued them,
+ * into the scratch event. `message`: datagram semantics, one receive takes exactly one
+ * queued send, whatever its length (a short buffer truncates the datagram; the rest is
+ * discarded by the kernel). `consume` false (MSG_PEEK): attribute without taking. */
+static __always_inline void pipe_consume(struct pipe_state *ps, __u64 key, __u64 n, bool consume,
+					 bool message)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct consume_state *cs = &s->cons;
+	cs->key = key;
+	cs->n = n;
+	cs->tail = ps->tail;
+	cs->head = ps->head;
+	cs->new_tail = cs->tail;
+	cs->consume = consume;
+	cs->message = message;
+	cs->hold = 0;
+	cs->found = 0;
+	RUN_LOOP(WQ_LEN, consume_step);
+	/* tail stops at the first slot still reserved by a running write */
+	if (consume && cs->new_tail != ps->tail)
+		ps->tail = cs->new_tail;
 }
 
 /* A write into a pty completed: report it to the reader of the other side. */
@@ -808,7 +921,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (!ps)
 			return 0;
 		ev->flags = 0;
-		pipe_consume(ps, ret, true, ev, !tcp);
+		pipe_consume(ps, key, ret, true, !tcp);
 		if (tcp) {
 			ev->src_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		} else if (raddr) {
@@ -824,7 +937,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (!ps)
 			return 0;
 		ev->flags = c->fifo ? IPC_F_FIFO : 0;
-		pipe_consume(ps, ret, consume, ev, false);
+		pipe_consume(ps, c->obj, ret, consume, false);
 	} else {
 		if (flags & MSG_PEEK_) /* the data stays queued: report it when really read */
 			return 0;
@@ -833,7 +946,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (c->sk_type == SOCK_STREAM_) {
 			struct pipe_state *ps = pipe_state_get(c->obj, 0, false);
 			if (ps)
-				pipe_consume(ps, ret, true, ev, false);
+				pipe_consume(ps, c->obj, ret, true, false);
 		} else {
 			unix_dgram_source(pid_tgid, ev);
 		}
@@ -1053,16 +1166,16 @@ write_done:;
 	if (w) {
 		struct pipe_state *wps = bpf_map_lookup_elem(&pipes, &w->wpipe);
 		__u64 written = ret > 0 ? ret : 0;
-		if (wps && wps->ino == w->wino && written < w->requested &&
-		    wps->head - w->slot_head <= WQ_LEN && (__s32)(w->slot_head - wps->tail) >= 0) {
-			struct wq_entry *e = &wps->q[w->slot & (WQ_LEN - 1)];
-			__u64 unwritten = w->requested - written;
-			e->bytes = e->bytes > unwritten ? e->bytes - unwritten : 0;
-		}
-		if (w->wkind == FD_INET && wps && wps->head - w->slot_head <= WQ_LEN) {
+		/* still our entry: published with our slot index, not since reused */
+		struct wq_entry *e = wps && wps->ino == w->wino ? &wps->q[w->slot & (WQ_LEN - 1)] : NULL;
+		if (e && e->gen != w->slot_head + 1)
+			e = NULL;
+		if (e && written < w->requested && (__s32)(w->slot_head - (__u32)wps->tail) >= 0)
+			entry_take(e, w->requested - written); /* the bytes that never reached the pipe */
+		if (e && w->wkind == FD_INET) {
 			/* an unbound UDP socket got its port during the send (autobind) */
 			struct sock *wsk = (struct sock *)w->obj;
-			wps->q[w->slot & (WQ_LEN - 1)].port = BPF_CORE_READ(wsk, __sk_common.skc_num);
+			e->port = BPF_CORE_READ(wsk, __sk_common.skc_num);
 		}
 		if (bpf_map_delete_elem(&inflight, &pid_tgid) == 0)
 			__sync_fetch_and_add(&pipe_writes_inflight, -1);

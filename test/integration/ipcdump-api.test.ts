@@ -40,12 +40,17 @@ test('a stalled consumer loses events, and every loss is counted by type', async
   const child = spawn(cHelper('pipeloop'), [String(N)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const records: OutputRecord[] = [];
   // A tiny ring (8 KiB, ~30 records) that the consumer cannot drain while we block it.
+  // (A start that fails must not leave the child waiting on stdin: it would keep this test
+  // file from ever exiting.)
   const trace = await IpcTrace.start({
     types: ['pipe'],
     ringBytes: 8192,
     lostPollMs: 50,
     filters: { pids: { any: [], src: [], dst: [child.pid!] } },
     onRecord: (r) => records.push(r),
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
   });
   try {
     const done = new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
@@ -69,8 +74,11 @@ test('a stalled consumer loses events, and every loss is counted by type', async
 test('every scratch slot is free again once the traced calls are over (no slot is leaked)', async () => {
   // bpf/include/scratch.h: a program claims a slot (owner = its thread) and releases it when
   // it ends. A slot still owned after the calls are over would be lost to every other thread.
+  const before = new Set(mapIds('scratch_map'));
   const trace = await IpcTrace.start({ types: ['pipe', 'unix-stream', 'signal'], captureBytes: true, onRecord: () => {} });
   try {
+    const ours = mapIds('scratch_map').filter((id) => !before.has(id));
+    assert.equal(ours.length, 1, `scratch maps created by this tracer: ${ours.join(', ')}`);
     await sh(`for i in 1 2 3 4 5 6 7 8; do echo hello | cat >/dev/null; done; kill -0 $$`);
     await sh(`exec ${'/usr/bin/python3'} -c 'import socket
 a, b = socket.socketpair()
@@ -80,7 +88,7 @@ for i in range(200):
     // is one that stays owned.
     let owned: string[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
-      owned = scratchOwners('scratch_map');
+      owned = slotOwners(ours[0]);
       if (owned.length === 0) break;
       await sleep(100);
     }
@@ -90,10 +98,16 @@ for i in range(200):
   }
 });
 
-/** Non-zero owner fields (the first 8 bytes of each value) of the BPF maps named `name`. */
-function scratchOwners(name: string): string[] {
-  const out = execFileSync('bpftool', ['map', 'dump', 'name', name, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+/** Ids of the loaded BPF maps named `name`. */
+function mapIds(name: string): number[] {
+  const maps = JSON.parse(execFileSync('bpftool', ['map', 'show', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as Array<{ id: number; name?: string }>;
+  return maps.filter((m) => m.name === name).map((m) => m.id);
+}
+
+/** Non-zero owner fields (the first 8 bytes of each slot) of scratch map `id`. */
+function slotOwners(id: number): string[] {
+  const out = execFileSync('bpftool', ['map', 'dump', 'id', String(id), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const entries = JSON.parse(out) as Array<{ value: string[] }>;
-  assert.ok(entries.length >= 16, `${name}: ${entries.length} slots`);
+  assert.ok(entries.length >= 16, `scratch map ${id}: ${entries.length} slots`);
   return entries.map((e) => e.value.slice(0, 8).join('')).filter((hex) => !/^(0x00)+$/.test(hex));
 }

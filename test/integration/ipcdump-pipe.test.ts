@@ -190,3 +190,46 @@ os.waitpid(pid, 0)
     await late.stop();
   }
 });
+
+// A known limit, kept runnable (`todo`: reported, not failing the suite). Each writer writes
+// 64-byte blocks of its own letter (atomic: under PIPE_BUF); the reader reads 64 bytes at a
+// time, so each read returns exactly one write. At syscall level the queue takes writes in the
+// order their sys_enter programs run, but concurrent writers enter the pipe in the order they
+// win its mutex, and more than 16 unread writes overflow the queue: here almost every read is
+// pinned on the wrong writer. Exact order needs a hook inside pipe_write (fentry; not built).
+test('four writers at once into one pipe: every read is pinned on the writer whose bytes it returns', { todo: 'concurrent writers: syscall hooks cannot see pipe order (README Limitations)' }, async () => {
+  const N = 300;
+  const run = await sh(`exec /usr/bin/python3 -c '
+import os, sys
+r, w = os.pipe()
+go_r, go_w = os.pipe()
+for letter in "ABCD":
+    pid = os.fork()
+    if pid == 0:
+        os.close(r); os.close(go_w)
+        os.read(go_r, 1)
+        block = letter.encode() * 64
+        for i in range(${N}):
+            os.write(w, block)
+        os._exit(0)
+    sys.stderr.write("%s=%d\\n" % (letter, pid))
+os.close(w); os.close(go_r)
+sys.stderr.write("R=%d\\n" % os.getpid()); sys.stderr.flush()
+os.write(go_w, b"gggg")
+n = 0
+while True:
+    b = os.read(r, 64)
+    if not b:
+        break
+    n += len(b)
+print(n)'`);
+  assert.equal(run.stdout.trim(), String(4 * N * 64));
+  const reads = () => tracer.records().filter((r) => r.type === 'pipe' && r.dst_pid === run.pids.R);
+  await tracer.waitUntil(() => reads().reduce((n, r) => n + Number(r.meta?.count ?? 0), 0) >= 4 * N * 64, 30000, 'every read reported');
+  const byPid = new Map(['A', 'B', 'C', 'D'].map((l) => [run.pids[l], l]));
+  const wrong = reads().filter((r) => {
+    const b = bytesOf(r);
+    return b.length !== 64 || b !== (byPid.get(r.src_pid) ?? '?').repeat(64);
+  });
+  assert.equal(wrong.length, 0, `${wrong.length} of ${reads().length} reads pinned on the wrong writer, e.g. ${JSON.stringify(wrong.slice(0, 3).map((r) => [r.src_pid, bytesOf(r).slice(0, 4), r.meta?.count]))}`);
+});
