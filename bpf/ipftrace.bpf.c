@@ -99,6 +99,35 @@ struct {
 	__type(value, struct ipft_cpu_last);
 } cpu_last SEC(".maps");
 
+/* A flow as its packets carry it, in the network namespace of the hop: for a connected socket
+ * this is (remote -> local), built from the socket alone. */
+struct ipft_flow_key {
+	__u8 saddr[16];  /* IPv4 in the first 4 bytes, as in struct ipft_flow */
+	__u8 daddr[16];
+	__u32 netns;
+	__u16 sport;     /* host order */
+	__u16 dport;
+	__u8 l3;
+	__u8 proto;
+	__u8 pad[2];
+};
+
+struct ipft_flow_last {
+	__u64 trace_id;
+	__u64 ns;
+};
+
+/* Flow -> the last followed packet of it and when it was last seen. A socket hook of a connected
+ * socket is joined through it, whatever CPU and however late it runs: a socket owned by its
+ * process (connect(), recvmsg(), sendmsg() hold the socket lock) gets the packet from its
+ * backlog in release_sock(), in process context, after the softirq that received it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ipft_flow_key);
+	__type(value, struct ipft_flow_last);
+} flow_last SEC(".maps");
+
 /* Socket -> trace of the last packet delivered to it (sock_recv_length in the reader). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -470,6 +499,30 @@ static __always_inline void emit(struct ipft_event *ev, bool with_fields)
 	}
 }
 
+/* Remember this packet as the last one of its flow (ports only: what a connected socket has). */
+static __always_inline void note_flow(struct ipft_event *ev)
+{
+	__u8 proto = ev->flow.proto;
+	if (!ev->netns || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_UDPLITE))
+		return;
+	struct ipft_flow_key k;
+	__builtin_memset(&k, 0, sizeof(k));
+	__builtin_memcpy(k.saddr, ev->flow.saddr, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, ev->flow.daddr, sizeof(k.daddr));
+	k.netns = ev->netns;
+	k.sport = ev->flow.sport;
+	k.dport = ev->flow.dport;
+	k.l3 = ev->flow.l3;
+	k.proto = proto;
+	struct ipft_flow_last *v = bpf_map_lookup_elem(&flow_last, &k);
+	if (v && v->trace_id == ev->trace_id) {
+		v->ns = ev->ts;  /* the common case, a later hop of the same packet: no update */
+		return;
+	}
+	struct ipft_flow_last nv = { .trace_id = ev->trace_id, .ns = ev->ts };
+	bpf_map_update_elem(&flow_last, &k, &nv, BPF_ANY);
+}
+
 /* One skb event: identity, then details, then the ring buffer. */
 static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_flags,
 				  struct net_device *dev, __u64 a, __u64 b)
@@ -529,23 +582,75 @@ static __always_inline int on_skb(__u32 hook, struct sk_buff *skb, __u8 slot_fla
 		ev->flags |= IPFT_EV_EOL;
 		forget(ev->skb, head, cloned, ev->ts);
 	}
+	if (parsed)
+		note_flow(ev);
 	emit(ev, true);
 	return 0;
 }
 
-/* How long after a packet's last hop on this CPU a socket hook can belong to it: the socket
- * hooks fire in the same softirq, microseconds later (10 ms leaves room for slow machines and
- * emulators; ports are checked too). */
+/* Sockets without a peer (unconnected UDP, raw and ping sockets, listeners) are joined to the
+ * last packet event on this CPU: their hooks fire in the softirq that delivers the packet,
+ * microseconds after its last hop, so the window only keeps a stale entry from matching
+ * (ports are checked too). Connected sockets are joined by flow instead (sock_flow). */
 #define SOCK_JOIN_NS 10000000ULL
 
-/* A socket event, attributed to the packet being processed on this CPU (softirq delivery) or,
- * for the reader's side, to the last packet this socket received. */
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+/* The flow of the packets a connected socket receives (remote -> local); false when the socket
+ * has no peer. An AF_INET6 socket talking to an IPv4-mapped address receives IPv4 packets. */
+static __always_inline bool sock_flow(struct sock *sk, __u32 netns, struct ipft_flow_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	__u16 rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+	if (!rport)
+		return false;
+	k->netns = netns;
+	k->sport = bpf_ntohs(rport);
+	k->dport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	k->proto = BPF_CORE_READ(sk, sk_protocol);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {
+		struct in6_addr ra = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		if (ra.in6_u.u6_addr32[0] || ra.in6_u.u6_addr32[1] || ra.in6_u.u6_addr32[2] != bpf_htonl(0xffff)) {
+			struct in6_addr la = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+			k->l3 = 6;
+			__builtin_memcpy(k->saddr, &ra, 16);
+			__builtin_memcpy(k->daddr, &la, 16);
+			return true;
+		}
+	} else if (family != AF_INET) {
+		return false;
+	}
+	__be32 ra4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	__be32 la4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	k->l3 = 4;
+	__builtin_memcpy(k->saddr, &ra4, 4);
+	__builtin_memcpy(k->daddr, &la4, 4);
+	return true;
+}
+
+/* TCP states only the socket's owner moves to (connect, close, listen), never a packet. */
+static __always_inline bool user_tcp_state(__u64 st)
+{
+	return st == TCP_SYN_SENT || st == TCP_FIN_WAIT1 || st == TCP_LAST_ACK || st == TCP_LISTEN;
+}
+
+/* A socket event, attributed to the packet that caused it: for a connected socket the last
+ * followed packet of its flow (exact whatever CPU and delay); otherwise the packet being
+ * processed on this CPU (softirq delivery); for the reader's side, the last packet this socket
+ * received. */
 static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags, __u64 a, __u64 b)
 {
 	if (!sk)
 		return 0;
 	__u64 skp = (__u64)sk;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	__u64 trace_id = 0;
 	if (slot_flags & IPFT_SLOT_SOCK_LATER) {
 		__u64 *id = bpf_map_lookup_elem(&sk_last, &skp);
@@ -554,19 +659,34 @@ static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags,
 		trace_id = *id;
 		bpf_map_delete_elem(&sk_last, &skp);
 	} else {
-		__u32 zero = 0;
-		struct ipft_cpu_last *last = bpf_map_lookup_elem(&cpu_last, &zero);
-		if (!last || !last->trace_id || now - last->ns > SOCK_JOIN_NS)
-			return 0;
 		__u16 proto = BPF_CORE_READ(sk, sk_protocol);
-		if (proto != last->proto)
-			return 0;
-		if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
-			__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-			if (lport != last->dport && lport != last->sport)
+		struct ipft_flow_key k;
+		struct ipft_flow_last *fl = NULL;
+		if (sock_flow(sk, netns, &k)) {
+			if ((slot_flags & IPFT_SLOT_SOCK_STATE) && proto == IPPROTO_TCP && user_tcp_state(b))
 				return 0;
+			fl = bpf_map_lookup_elem(&flow_last, &k);
+			/* older than the idle timeout: that packet's list has ended */
+			if (fl && now > fl->ns && now - fl->ns > idle_ns)
+				fl = NULL;
 		}
-		trace_id = last->trace_id;
+		if (fl) {
+			trace_id = fl->trace_id;
+		} else {
+			/* no peer, or a flow we did not see (NAT, a broadcast): the packet on this CPU */
+			__u32 zero = 0;
+			struct ipft_cpu_last *last = bpf_map_lookup_elem(&cpu_last, &zero);
+			if (!last || !last->trace_id || now - last->ns > SOCK_JOIN_NS)
+				return 0;
+			if (proto != last->proto)
+				return 0;
+			if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+				__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+				if (lport != last->dport && lport != last->sport)
+					return 0;
+			}
+			trace_id = last->trace_id;
+		}
 		bpf_map_update_elem(&sk_last, &skp, &trace_id, BPF_ANY);
 	}
 	struct ipft_event *ev = begin_event(hook);
@@ -576,7 +696,7 @@ static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags,
 	ev->trace_id = trace_id;
 	ev->a = a;
 	ev->b = b;
-	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	ev->netns = netns;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	output_batched(ev, EVENT_SHORT, LOST_RING);

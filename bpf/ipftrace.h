@@ -18,8 +18,10 @@
 enum ipft_slot_flags {
 	IPFT_SLOT_EOL = 1,       /* the skb's life ends here (kfree_skb, consume_skb): stop tracking it */
 	IPFT_SLOT_NODEREF = 2,   /* the skb may already be gone (net_dev_xmit): use the pointer only */
-	IPFT_SLOT_SOCK = 4,      /* socket hook: the arg is a struct sock *, joined to the packet on this CPU */
+	IPFT_SLOT_SOCK = 4,      /* socket hook: the arg is a struct sock *, joined to the packet it got
+				  * (by flow for a connected socket, else the packet on this CPU) */
 	IPFT_SLOT_SOCK_LATER = 8,/* socket hook in process context (sock_recv_length): joined by socket */
+	IPFT_SLOT_SOCK_STATE = 16,/* with SOCK: b is the new TCP state (inet_sock_set_state) */
 };
 
 /* Where a slot finds its arguments; indexes into the tracepoint's args, IPFT_ARG_NONE = absent. */

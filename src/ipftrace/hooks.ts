@@ -53,10 +53,15 @@ export interface FunctionHook {
 
 export type Hook = TracepointHook | FunctionHook;
 
-/** Socket tracepoints joined to the packet being processed (see on_sock in the BPF side). */
-const SOCKET_HOOKS: Record<string, { later?: boolean; args: string[]; role: HookRole }> = {
+/**
+ * Socket tracepoints joined to the packet that caused them (see on_sock in the BPF side): by
+ * flow for a connected socket, else the packet being processed on this CPU; `later` ones by
+ * socket. `state`: b is the new TCP state, and states only the socket's owner moves to
+ * (SYN_SENT, FIN_WAIT1, LAST_ACK, LISTEN) are not joined to a packet.
+ */
+const SOCKET_HOOKS: Record<string, { later?: boolean; state?: boolean; args: string[]; role: HookRole }> = {
   sk_data_ready: { args: [], role: 'deliver' },
-  inet_sock_set_state: { args: ['oldstate', 'newstate'], role: 'socket' },
+  inet_sock_set_state: { state: true, args: ['oldstate', 'newstate'], role: 'socket' },
   tcp_receive_reset: { args: [], role: 'deliver' },
   sock_recv_length: { later: true, args: ['ret'], role: 'socket' },
 };
@@ -144,14 +149,17 @@ export function discoverHooks(btf: Btf): HookCatalog {
     if (!args) continue;
     const skArg = args.findIndex((a) => /struct sock \*/.test(a.type));
     if (skArg < 0) continue;
+    const bArg = spec.args[1] ? argIndex(args, spec.args[1]) : ARG_NONE;
+    let flags: number = spec.later ? IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK_LATER : IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK;
+    if (spec.state && bArg !== ARG_NONE) flags |= IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK_STATE;
     tracepoints.push({
       kind: 'tracepoint',
       name,
       skbArg: skArg,
       aArg: spec.args[0] ? argIndex(args, spec.args[0]) : ARG_NONE,
-      bArg: spec.args[1] ? argIndex(args, spec.args[1]) : ARG_NONE,
+      bArg,
       devArg: ARG_NONE,
-      flags: spec.later ? IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK_LATER : IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK,
+      flags,
       role: spec.role,
       args,
       socket: true,

@@ -81,6 +81,7 @@ export const IPFT_SLOT_FLAGS = {
   IPFT_SLOT_NODEREF: 2,
   IPFT_SLOT_SOCK: 4,
   IPFT_SLOT_SOCK_LATER: 8,
+  IPFT_SLOT_SOCK_STATE: 16,
 } as const;
 
 /** enum ipft_ev_flags */

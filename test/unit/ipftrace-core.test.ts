@@ -1132,6 +1132,22 @@ describe('discoverHooks on the live BTF', () => {
     }
   });
 
+  test('only inet_sock_set_state carries SOCK_STATE (b = newstate: owner-made states are not joined to a packet)', () => {
+    const st = tp('inet_sock_set_state');
+    assert.ok(st.flags & IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK_STATE);
+    assert.equal(st.args[st.bArg].name, 'newstate');
+    for (const h of cat.tracepoints) {
+      if (h.name !== 'inet_sock_set_state') assert.equal(h.flags & IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK_STATE, 0, h.name);
+    }
+    // tcp_receive_reset (a sock, no skb) is joined like sk_data_ready: by flow, else on this CPU
+    const rr = cat.tracepoints.find((t) => t.name === 'tcp_receive_reset');
+    if (rr) {
+      assert.equal(rr.flags, IPFT_SLOT_FLAGS.IPFT_SLOT_SOCK);
+      assert.equal(rr.role, 'deliver');
+      assert.match(rr.args[rr.skbArg].type, /struct sock \*/);
+    }
+  });
+
   test('every tracepoint: skbArg in range, of the right type, arg indexes the BPF side can read', () => {
     assert.ok(cat.tracepoints.length >= 10);
     const names = cat.tracepoints.map((t) => t.name);
