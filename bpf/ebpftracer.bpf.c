@@ -108,7 +108,7 @@ struct {
 #define REC_MASK (SC_REC_MAX - 1)
 #define ARG_MASK (SC_ARG_MAX - 1)
 struct sc_scratch {
-	__u64 owner;      /* the thread holding this slot (include/scratch.h) */
+	__u64 owner;      /* the thread holding this slot (include/scratch.h); kept first, as in ipcdump */
 	struct sc_inflight c;
 	struct sc_schema sch;
 	__u32 off;        /* write offset in rec */

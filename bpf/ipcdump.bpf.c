@@ -139,7 +139,7 @@ struct consume_state {
  * bpf_loop callback once instead of iterating it with precise counters (kernels >= 6.7
  * otherwise exceed the 1M-instruction budget). */
 struct scratch {
-	__u64 owner;    /* the thread holding this slot (include/scratch.h) */
+	__u64 owner;    /* the thread holding this slot (include/scratch.h); first: a test reads it there */
 	struct ipc_rec ev;
 	struct inflight ctx;
 	struct copy_state copy;

@@ -23,7 +23,8 @@
  * User space sizes the map (a power of two, several slots per CPU; see
  * src/runtime/scratch-slots.ts) and sets scratch_mask to size - 1 before load.
  *
- * Use: DEFINE_SCRATCH(map, type) after the map; `type` must begin with `__u64 owner`. */
+ * Use: DEFINE_SCRATCH(map, type) after the map; `type` begins with `__u64 owner` (a test reads
+ * it at offset 0). */
 #pragma once
 
 const volatile __u32 scratch_mask = 0;
