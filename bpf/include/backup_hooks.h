@@ -62,28 +62,23 @@ struct {
 		_r;                                                                              \
 	})
 
+/* One hook and its backup: NAME on tp_btf/TP and NAME_backup (autoload off), around
+ * BODY(regs, ARG); WHICH picks the mark. */
+#define BACKED_HOOK(tp, name, body, which, arg)                                                  \
+	SEC("tp_btf/" #tp)                                                                       \
+	int BPF_PROG(name, struct pt_regs *regs, long arg)                                       \
+	{                                                                                        \
+		HOOK_RAN(which);                                                                 \
+		return HOOK_BODY(body, regs, arg);                                               \
+	}                                                                                        \
+	SEC("?tp_btf/" #tp)                                                                      \
+	int BPF_PROG(name##_backup, struct pt_regs *regs, long arg)                              \
+	{                                                                                        \
+		return HOOK_DONE(which) ? 0 : HOOK_BODY(body, regs, arg);                        \
+	}
+
 /* The four syscall-hook programs: NAME_enter/NAME_exit and their ?-sections backups
  * NAME_enter_backup/NAME_exit_backup, around ENTER_BODY(regs, id) and EXIT_BODY(regs, ret). */
 #define BACKED_SYSCALL_HOOKS(enter, exit, enter_body, exit_body)                                 \
-	SEC("tp_btf/sys_enter")                                                                  \
-	int BPF_PROG(enter, struct pt_regs *regs, long id)                                       \
-	{                                                                                        \
-		HOOK_RAN(0);                                                                     \
-		return HOOK_BODY(enter_body, regs, id);                                          \
-	}                                                                                        \
-	SEC("?tp_btf/sys_enter")                                                                 \
-	int BPF_PROG(enter##_backup, struct pt_regs *regs, long id)                              \
-	{                                                                                        \
-		return HOOK_DONE(0) ? 0 : HOOK_BODY(enter_body, regs, id);                       \
-	}                                                                                        \
-	SEC("tp_btf/sys_exit")                                                                   \
-	int BPF_PROG(exit, struct pt_regs *regs, long ret)                                       \
-	{                                                                                        \
-		HOOK_RAN(1);                                                                     \
-		return HOOK_BODY(exit_body, regs, ret);                                          \
-	}                                                                                        \
-	SEC("?tp_btf/sys_exit")                                                                  \
-	int BPF_PROG(exit##_backup, struct pt_regs *regs, long ret)                              \
-	{                                                                                        \
-		return HOOK_DONE(1) ? 0 : HOOK_BODY(exit_body, regs, ret);                       \
-	}
+	BACKED_HOOK(sys_enter, enter, enter_body, 0, id)                                         \
+	BACKED_HOOK(sys_exit, exit, exit_body, 1, ret)
