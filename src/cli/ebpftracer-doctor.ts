@@ -3,7 +3,7 @@ import type { BpfObject } from '../runtime';
 import type { Check } from '../runtime/capabilities';
 import { defaultObjectPath } from '../ebpftracer/recorder';
 import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
-import { backupHooks } from '../runtime/backup-hooks';
+import { backupHooks, backupHooksNote } from '../runtime/backup-hooks';
 import { SyscallCatalog } from '../ebpftracer/catalog';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 
@@ -32,7 +32,7 @@ function collectors(): DoctorCollector[] {
       name: 'syscalls (64-bit and ia32)',
       hooks: 'tp_btf/sys_enter + tp_btf/sys_exit, arguments from the caller\'s registers',
       progs: backupHooks() ? ['sc_enter', 'sc_exit', 'sc_enter_backup', 'sc_exit_backup'] : ['sc_enter', 'sc_exit'],
-      note: backupHooks() ? 'each syscall hook has a backup copy (syscall tracepoints are preemptible on Linux 6.13+)' : undefined,
+      note: backupHooksNote(),
       configure,
     },
     { name: 'children (--follow)', hooks: 'tp_btf/sched_process_fork', progs: ['sc_fork'], configure },

@@ -10,6 +10,7 @@ import { makeFormatter } from '../ebpftracer/output';
 import type { SyscallSchema } from '../ebpftracer/event';
 import { OutputSink } from '../output/sink';
 import { CatalogError } from '../ebpftracer/catalog';
+import { missedRunsLine } from './missed';
 import { versionString } from './version';
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
@@ -111,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
       },
       onBatchEnd: () => sink.flush(),
       onLost: (n) => process.stderr.write(`ebpftracer: ${n} events lost (ring buffer full: raise -p)\n`),
-      onMissed: (n) => process.stderr.write(`ebpftracer: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
+      onMissed: (n) => process.stderr.write(missedRunsLine('ebpftracer', n, true)),
     });
   } catch (err) {
     sink.close();

@@ -2,6 +2,7 @@
 import type { BpfObject } from '../runtime';
 import { defaultObjectPath } from '../ipcdump/tracer';
 import { LIFECYCLE_PROGRAMS, backupHooks, programsFor, recvmmsgHook } from '../ipcdump/hooks';
+import { backupHooksNote } from '../runtime/backup-hooks';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 
@@ -15,7 +16,7 @@ function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();
   const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
   const sys = 'tp_btf/sys_enter + tp_btf/sys_exit';
-  const backup = backupHooks() ? 'each syscall hook has a backup copy (syscall tracepoints are preemptible on Linux 6.13+)' : undefined;
+  const backup = backupHooksNote();
   const notes = (...n: Array<string | undefined>) => n.filter(Boolean).join('; ') || undefined;
   return [
     { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },

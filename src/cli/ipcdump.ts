@@ -14,6 +14,7 @@ import { runDoctor } from './doctor';
 import { ipcdumpDoctor } from './ipcdump-doctor';
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
+import { missedRunsLine } from './missed';
 import { versionString } from './version';
 
 setProgramName('ipcdump');
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
       byteLimit: args.bytesLimit,
       onRecord,
       onBatchEnd: () => sink.flush(),
-      onMissed: (n) => process.stderr.write(`ipcdump: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
+      onMissed: (n) => process.stderr.write(missedRunsLine('ipcdump', n, true)),
     });
   } catch (err) {
     sink.close();

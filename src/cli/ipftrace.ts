@@ -9,6 +9,7 @@ import { parseArgs, USAGE, type IpftraceArgs } from './ipftrace-args';
 import { FatalError, UsageError, exitWithError, setProgramName } from './errors';
 import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
+import { missedRunsLine } from './missed';
 import { versionString } from './version';
 import { tracepointGaps } from '../ipftrace/kernel-gaps';
 import { OutputSink } from '../output/sink';
@@ -171,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
       module,
       onTrace: write,
       onLost: (n) => warn(`${n} hops lost (ring buffer full); the packets they belong to are still printed`),
-      onMissed: (n) => process.stderr.write(`ipftrace: ${n} runs of our kernel hooks were skipped by the kernel (a hook was already running on that CPU, preempted): their events are lost\n`),
+      onMissed: (n) => process.stderr.write(missedRunsLine('ipftrace', n, false)),
       onWarning: (m) => {
         if (args.verbose || !/^could not attach/.test(m)) warn(m);
       },
