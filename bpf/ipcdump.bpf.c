@@ -319,16 +319,38 @@ static __always_inline int sk_classify(struct sock *sk, struct inflight *c)
 	return FD_OTHER;
 }
 
-/* What fd is: a pipe/FIFO, a unix socket (when traced), or something else. Fills c->obj
- * (the pipe or the sock), c->ino, and for FIFOs the name. Runs on every read()/write(), so
- * the common "something else" case costs two probe reads after the fd lookup. */
-static __always_inline int fd_classify(int fd, struct inflight *c)
+/* The file behind fd when its type is one an enabled collector traces (pipe/FIFO, socket,
+ * character device), else NULL. Runs on every read()/write() before anything else, so the
+ * common "something else" case costs the fd lookup and two probe reads, and claims no scratch
+ * slot (a compare-and-swap and its release). */
+struct traced_file {
+	struct file *f;
+	struct inode *inode;
+	umode_t mode;
+};
+static __always_inline bool fd_traced_file(int fd, struct traced_file *t)
 {
+	/* locals, not t->...: BPF_CORE_READ would relocate the access to our own struct too */
 	struct file *f = fd_to_file(fd);
 	if (!f)
-		return FD_OTHER;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	umode_t mode = BPF_CORE_READ(inode, i_mode) & S_IFMT_;
+		return false;
+	struct inode *inode = FILE_READ(f, f_inode);
+	umode_t mode = FILE_READ(inode, i_mode) & S_IFMT_;
+	t->f = f;
+	t->inode = inode;
+	t->mode = mode;
+	return (trace_pipe && mode == S_IFIFO_) || ((trace_unix || trace_loopback) && mode == S_IFSOCK_) ||
+	       (trace_pty && mode == S_IFCHR_);
+}
+
+/* What a traced file (fd_traced_file) is: a pipe/FIFO, a socket of an enabled type, a pty,
+ * or something else. Fills c->obj (the pipe, the sock or the tty), c->ino, and for FIFOs
+ * the name. */
+static __always_inline int fd_classify(const struct traced_file *t, struct inflight *c)
+{
+	struct file *f = t->f;
+	struct inode *inode = t->inode;
+	umode_t mode = t->mode;
 	if (trace_pipe && mode == S_IFIFO_) {
 		c->ino = BPF_CORE_READ(inode, i_ino);
 		c->fifo = BPF_CORE_READ(inode, i_sb, s_magic) != PIPEFS_MAGIC_;
@@ -576,11 +598,14 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 
 	/* (Our own writes are queued too: a reader of our output must find them, attributed to
 	 * us, and drop them; otherwise it would report them, and we would print that, forever.) */
+	struct traced_file tf;
+	if (!fd_traced_file(out_fd, &tf))
+		return 0;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
-	int kind = fd_classify(out_fd, c);
+	int kind = fd_classify(&tf, c);
 	if (kind == FD_OTHER)
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1194,11 +1219,14 @@ write_done:;
 	if (filter_dst_on && !in_set(&filter_dst, dst))
 		return 0;
 
+	struct traced_file tf;
+	if (!fd_traced_file(in_fd, &tf))
+		return 0;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
 	struct inflight *c = &s->ctx;
-	int kind = fd_classify(in_fd, c);
+	int kind = fd_classify(&tf, c);
 	if (kind == FD_OTHER)
 		return 0;
 	if (kind == FD_PTY) {

@@ -48,7 +48,7 @@ export function runDoctor(spec: DoctorSpec, out: (s: string) => void = (s) => pr
   if (caps.hooks.length > 0) {
     out('\nHook types (a do-nothing program of each was loaded and attached; `no` = not usable here):\n');
     for (const c of caps.hooks) out(line(c, true));
-    out(`\nBPF object: ${path.basename(spec.objectPath)} (${objectBuildReason()})\n`);
+    out(`\nBPF object: ${path.basename(spec.objectPath)} (${objectBuildReason(spec.tool)})\n`);
     out('\nCollectors (each loaded and attached on its own):\n');
     for (const col of spec.collectors()) {
       const why = tryProgram(spec.objectPath, col.progs, col.configure);

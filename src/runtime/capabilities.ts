@@ -238,3 +238,8 @@ export function kernelHasBtfTracepoint(name: string): boolean {
 export function kernelHasHelper(name: string): boolean {
   return btfHasName(`BPF_FUNC_${name}`);
 }
+
+/** Does the running kernel have the kfunc `name` (a function in its BTF, e.g. bpf_rdonly_cast)? */
+export function kernelHasKfunc(name: string): boolean {
+  return btfHasName(name);
+}

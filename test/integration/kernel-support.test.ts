@@ -33,8 +33,8 @@ const { IPCDUMP_BPF_BUILD: _forced, ...cleanEnv } = process.env;
 test('ipcdump --doctor: the object build and the recvmmsg hook fit this kernel, every collector loads', () => {
   const r = cli('ipcdump', ['--doctor'], cleanEnv);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  // bpf_loop arrived in 5.17: older kernels must get the legacy build
-  const obj = atLeast(5, 17) ? 'ipcdump.bpf.o' : 'ipcdump.legacy.bpf.o';
+  // bpf_loop arrived in 5.17: older kernels must get the legacy build; bpf_rdonly_cast in 6.2
+  const obj = atLeast(6, 2) ? 'ipcdump.bpf.o' : atLeast(5, 17) ? 'ipcdump.nocast.bpf.o' : 'ipcdump.legacy.bpf.o';
   assert.match(r.stdout, new RegExp(`^BPF object: ${obj.replace(/\./g, '\\.')} \\(`, 'm'));
   for (const c of ['signal', 'pipe', 'unix sockets', 'loopback tcp/udp', 'pty', 'process names']) {
     assert.match(r.stdout, new RegExp(`^  ok\\s+${c.replace('/', '\\/')}\\s+via `, 'm'), c);
@@ -54,13 +54,16 @@ test('ebpftracer --doctor: catalog, object build and both collectors', () => {
   assert.match(r.stdout, /^  ok\s+children \(--follow\)\s+via tp_btf\/sched_process_fork/m);
 });
 
-test('IPCDUMP_BPF_BUILD=legacy forces the legacy objects, which load here too', () => {
-  for (const tool of ['ipcdump', 'ebpftracer']) {
-    const r = cli(tool, ['--doctor'], { ...cleanEnv, IPCDUMP_BPF_BUILD: 'legacy' });
+test('IPCDUMP_BPF_BUILD=legacy|nocast forces the older objects, which load here too', () => {
+  for (const [tool, build] of [['ipcdump', 'legacy'], ['ebpftracer', 'legacy'], ['ipcdump', 'nocast']]) {
+    const r = cli(tool, ['--doctor'], { ...cleanEnv, IPCDUMP_BPF_BUILD: build });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`^BPF object: ${tool}\\.legacy\\.bpf\\.o \\(forced by IPCDUMP_BPF_BUILD=legacy\\)`, 'm'));
+    assert.match(r.stdout, new RegExp(`^BPF object: ${tool}\\.${build}\\.bpf\\.o \\(forced by IPCDUMP_BPF_BUILD=${build}\\)`, 'm'));
     assert.doesNotMatch(r.stdout, /FAIL/);
   }
+  // ebpftracer has no nocast build: it keeps its default object
+  const r = cli('ebpftracer', ['--doctor'], { ...cleanEnv, IPCDUMP_BPF_BUILD: 'nocast' });
+  assert.match(r.stdout, /^BPF object: ebpftracer\.bpf\.o /m);
 });
 
 test('--doctor piped into head ends quietly (no EPIPE stack)', () => {
@@ -84,4 +87,11 @@ test('without bpf_loop, the default build is refused with a message naming the c
   assert.equal(e.code, 1, e.stderr);
   assert.match(e.stderr, /^ebpftracer: syscall recording cannot run on this kernel .*'sc_e(nter|xit)'.*ebpftracer --doctor/m);
   assert.doesNotMatch(e.stderr, /\n\s+at /);
+});
+
+test('without bpf_rdonly_cast (5.17 .. 6.1), ipcdump\'s default build is refused with a clear message', { skip: atLeast(6, 2) || !atLeast(5, 17) ? 'not a 5.17 .. 6.1 kernel' : false }, () => {
+  const r = cli('ipcdump', ['-t', 'pipe', '-c', '1'], { ...cleanEnv, IPCDUMP_BPF_BUILD: 'default' });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^ipcdump: failed to start tracing: .*bpf_rdonly_cast/m);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
