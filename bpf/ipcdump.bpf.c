@@ -58,11 +58,19 @@ struct wq_entry {
 	char comm[TASK_COMM_LEN];
 	__u32 port; /* loopback: the sender's local port */
 	__u32 gen;  /* slot index + 1 once the entry is filled in (see above) */
+	__u64 fp;   /* the write's first fp_len bytes (its fingerprint; see pipe_consume) */
+	__u32 len;  /* bytes queued: `bytes` below this means a reader took some */
+	__u8 fp_len;
+	__u8 pad[3];
 };
 struct pipe_state {
 	__u64 ino;
 	__u64 head; /* 64-bit: the BPF target has atomic fetch-add on 32-bit words only with alu32 */
 	__u64 tail;
+	/* Bytes of writes pushed out of a full queue, still unread: the oldest in the pipe, of
+	 * no known writer. Readers take them first, so later reads stay aligned with the writes
+	 * that queued them instead of being pinned on whoever wrote last. */
+	__u64 overflow;
 	struct wq_entry q[WQ_LEN];
 };
 struct {
@@ -93,6 +101,9 @@ struct inflight {
 	__u64 requested; /* bytes the writer asked to write */
 	__u32 slot;      /* queue slot used */
 	__u32 slot_head; /* head value when the slot was taken (detects overwrite) */
+	__u64 wfp;       /* the write's first bytes, for its queue entry (0 .. 8 of them) */
+	__u8 wfp_len;
+	__u8 pad2[7];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -127,11 +138,14 @@ struct consume_state {
 	__u64 tail;
 	__u64 head;
 	__u64 new_tail;
+	__u64 rfp;      /* the read's first bytes (0 .. 8 of them) */
+	__u64 pick;     /* match_step's result: the queue index to take from first, or NO_PICK */
 	__u8 consume;
 	__u8 message;
 	__u8 hold;
 	__u8 found;
-	__u8 pad[4];
+	__u8 rfp_len;
+	__u8 pad[3];
 };
 
 /* Scratch space: records are larger than the 512-byte BPF stack. The copy state lives here,
@@ -444,6 +458,91 @@ static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
 	return total;
 }
 
+/* Take up to `want` bytes off a byte counter; returns how many were taken (0: none left). */
+static __always_inline __u64 bytes_take(__u64 *bytes, __u64 want)
+{
+#ifdef BPF_LEGACY
+	__u64 b = *bytes;
+	__u64 t = b < want ? b : want;
+	*bytes = b - t;
+	return t;
+#else
+	/* Atomic: another reader of the pipe, or the writer's own correction at its sys_exit,
+	 * may take from the same entry at the same time. (A fetch-and-subtract with a repair:
+	 * no compare-and-swap retry loop inside pipe_consume()'s loop.) */
+	__u64 b = *bytes;
+	if ((__s64)b <= 0) /* empty (negative: for an instant, inside another take's repair) */
+		return 0;
+	__u64 t = b < want ? b : want;
+	__u64 old = __sync_fetch_and_sub(bytes, t);
+	if (old >= t)
+		return t;
+	/* someone took bytes since we looked: we got only `old`; give back the rest */
+	__sync_fetch_and_add(bytes, t - old);
+	return old;
+#endif
+}
+
+/* Take up to `want` bytes off a queue entry. */
+static __always_inline __u64 entry_take(struct wq_entry *e, __u64 want)
+{
+	return bytes_take(&e->bytes, want);
+}
+
+/* The first bytes (up to 8) of user memory at addr: a write's or a read's fingerprint. */
+static __always_inline void user_fingerprint(__u64 addr, __u64 len, __u64 *fp, __u8 *fp_len)
+{
+	__u64 v = 0;
+	__u32 l = len < 8 ? len : 8;
+	*fp_len = 0;
+	if (!addr || !l || bpf_probe_read_user(&v, l, (void *)addr))
+		return;
+	*fp = v;
+	*fp_len = l;
+}
+
+/* The first buffer of a syscall's data: the buffer itself, or its first iovec. */
+static __always_inline void first_buffer(__u8 kind, __u64 buf, __u64 cnt, __u64 len, __u64 *fp, __u8 *fp_len)
+{
+	*fp_len = 0;
+	if (kind == BUF_IOV) {
+		struct iovec v;
+		if (!cnt || bpf_probe_read_user(&v, sizeof(v), (void *)buf))
+			return;
+		buf = (__u64)v.iov_base;
+		len = v.iov_len < len ? v.iov_len : len;
+	} else if (kind != BUF_PLAIN) {
+		return;
+	}
+	user_fingerprint(buf, len, fp, fp_len);
+}
+
+/* A writer that floods a pipe writes far more often than 16 times per read: its writes, one
+ * entry each, would overflow the queue and the oldest (still unread) would be forgotten, so
+ * later reads would be pinned on whoever wrote last. So a write joins the queue's last entry
+ * when that entry is this thread's own earlier write (one thread's writes reach the pipe in
+ * order) and is still unread, except while it is the entry at `tail`, where readers are taking
+ * bytes (one that emptied it may be about to move `tail` past it). Not for datagrams: a
+ * receive takes exactly one queued send. Returns true when merged (c->slot*: that entry). */
+static __always_inline bool queue_merge(__u64 pid_tgid, struct inflight *c, struct pipe_state *ps, __u64 requested)
+{
+	if (c->wkind == FD_INET && c->sk_type != IPPROTO_TCP_)
+		return false;
+	__u64 head = ps->head;
+	if (head - ps->tail < 2)
+		return false;
+	__u64 last = head - 1;
+	struct wq_entry *e = &ps->q[last & (WQ_LEN - 1)];
+	if (e->gen != (__u32)(last + 1) || e->tid != (__u32)pid_tgid || e->tgid != (__s32)(pid_tgid >> 32) ||
+	    (__s64)e->bytes <= 0)
+		return false;
+	__sync_fetch_and_add(&e->bytes, requested); /* lock add: the legacy build has it too */
+	e->len += requested;
+	c->slot = last & (WQ_LEN - 1);
+	c->slot_head = last;
+	return true;
+}
+
 /* A write-like syscall into a pipe or stream socket: reserve a queue slot for its bytes. */
 static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct inflight *c,
 					      __u64 pipe, __u64 requested, bool is_pipe)
@@ -453,19 +552,36 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 	struct pipe_state *ps = pipe_state_get(pipe, c->ino, is_pipe);
 	if (!ps)
 		return;
+	c->has_write = 1;
+	c->nr = nr;
+	c->wpipe = pipe;
+	c->wino = c->ino;
+	c->requested = requested;
+	if (queue_merge(pid_tgid, c, ps, requested))
+		return;
 #ifdef BPF_LEGACY
 	__u64 head = ps->head;
 	ps->head = head + 1;
 #else
 	__u64 head = __sync_fetch_and_add(&ps->head, 1);
 #endif
-	if (head - ps->tail >= WQ_LEN)
-		ps->tail = head - WQ_LEN + 1; /* full: forget the oldest write */
 	__u32 slot = head & (WQ_LEN - 1);
 	struct wq_entry *e = &ps->q[slot];
+	if (head - ps->tail >= WQ_LEN) {
+		/* full: the oldest write's slot is reused; its unread bytes become overflow */
+		if (e->gen == (__u32)(head - WQ_LEN + 1)) {
+			__u64 left = entry_take(e, ~0ULL >> 1);
+			if (left)
+				__sync_fetch_and_add(&ps->overflow, left); /* (lock add: no fetch, so the legacy build has it too) */
+		}
+		ps->tail = head - WQ_LEN + 1;
+	}
 	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->bytes = requested;
+	e->len = requested > 0xffffffffULL ? 0xffffffff : requested;
+	e->fp = c->wfp;
+	e->fp_len = c->wfp_len;
 	e->port = 0;
 	if (c->wkind == FD_INET) {
 		/* (through a local: CO-RE must not relocate the access to our own struct inflight) */
@@ -477,12 +593,6 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 	 * barrier keeps the compiler from moving them) */
 	asm volatile("" ::: "memory");
 	e->gen = head + 1;
-
-	c->has_write = 1;
-	c->nr = nr;
-	c->wpipe = pipe;
-	c->wino = c->ino;
-	c->requested = requested;
 	c->slot = slot;
 	c->slot_head = head;
 }
@@ -609,12 +719,20 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 	if (kind == FD_OTHER)
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	c->wfp_len = 0;
+	c->wkind = kind;
 	if (id == NR_sendmmsg) {
 		sendmmsg_enter(pid_tgid, regs, kind, c);
 		return 0;
 	}
 	if (iov)
 		wlen = iov_total(iov, cnt); /* writev/vmsplice/sendmsg */
+	if (kind != FD_PTY) {
+		if (iov)
+			first_buffer(BUF_IOV, iov, cnt, wlen, &c->wfp, &c->wfp_len);
+		else if (id == NR_write || id == NR_sendto)
+			first_buffer(BUF_PLAIN, PT_REGS_PARM2_CORE_SYSCALL(regs), 0, wlen, &c->wfp, &c->wfp_len);
+	}
 	c->has_write = 0;
 	c->wkind = kind;
 	if (kind == FD_PIPE) {
@@ -724,30 +842,6 @@ static __always_inline __u32 emit_user_bytes(__u64 id, __u16 type, __u8 kind, __
 	return c->off;
 }
 
-/* Take up to `want` bytes off a queue entry; returns how many were taken (0: none left). */
-static __always_inline __u64 entry_take(struct wq_entry *e, __u64 want)
-{
-#ifdef BPF_LEGACY
-	__u64 b = e->bytes;
-	__u64 t = b < want ? b : want;
-	e->bytes = b - t;
-	return t;
-#else
-	/* Atomic: another reader of the pipe, or the writer's own correction at its sys_exit,
-	 * may take from the same entry at the same time. (A fetch-and-subtract with a repair:
-	 * no compare-and-swap retry loop inside pipe_consume()'s loop.) */
-	__u64 b = e->bytes;
-	if ((__s64)b <= 0) /* empty (negative: for an instant, inside another take's repair) */
-		return 0;
-	__u64 t = b < want ? b : want;
-	__u64 old = __sync_fetch_and_sub(&e->bytes, t);
-	if (old >= t)
-		return t;
-	/* someone took bytes since we looked: we got only `old`; give back the rest */
-	__sync_fetch_and_add(&e->bytes, t - old);
-	return old;
-#endif
-}
 
 /* One queue entry of a read's walk (pipe_consume); returns 1 to stop. A loop step (bpf_loop,
  * or a global function in the legacy build) is verified once: unrolled inline, the walk's
@@ -824,12 +918,77 @@ static long consume_step(__u32 i, void *ctx)
 
 LOOP_STEP(consume_step)
 
+#define NO_PICK (~0ULL)
+
+/* Which queued write does a read's data start with? Writers that race into one pipe (or one
+ * stream socket) are queued in the order their sys_enter ran, not the order they got the
+ * pipe's mutex, so the write at the queue's head may not be the one whose bytes the read
+ * returns. Each entry keeps its write's first bytes: when the head entry (unread so far)
+ * does not begin with the read's first bytes and a later unread entry does, that entry is
+ * taken first. Writes with equal first bytes cannot be told apart this way. One step per
+ * queue index from tail; sets cs->pick and returns 1 to stop. */
+static long match_step(__u32 i, void *ctx)
+{
+	if (i >= WQ_LEN)
+		return 1;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 1;
+	struct consume_state *cs = &s->cons;
+	__u64 idx = cs->tail + i;
+	if (idx == cs->head)
+		return 1;
+	struct pipe_state *ps = bpf_map_lookup_elem(&pipes, &cs->key);
+	if (!ps)
+		return 1;
+	struct wq_entry *e = &ps->q[idx & (WQ_LEN - 1)];
+	__u64 bytes = e->bytes;
+	if (e->gen != (__u32)(idx + 1) || (__s64)bytes <= 0)
+		return 0; /* unpublished (its bytes are not in the pipe yet), or used up */
+	bool unread = bytes == e->len;
+	__u8 l = e->fp_len < cs->rfp_len ? e->fp_len : cs->rfp_len;
+	__u64 mask = l >= 8 ? ~0ULL : (1ULL << (l * 8)) - 1;
+	bool match = l && !((e->fp ^ cs->rfp) & mask);
+	if (!cs->found) {
+		/* the first entry with bytes left: the one a FIFO order would take */
+		cs->found = 1;
+		return !unread || !l || match; /* a read that continues a write, or the order is right */
+	}
+	if (unread && match) {
+		cs->pick = idx;
+		return 1;
+	}
+	return 0;
+}
+
+LOOP_STEP(match_step)
+
+/* Take the read's first bytes from the entry match_step picked, out of queue order (tail
+ * stays: the entries before it still hold their bytes; consume_step skips used-up entries). */
+static __always_inline void take_picked(struct scratch *s, struct pipe_state *ps, struct consume_state *cs)
+{
+	struct wq_entry *e = &ps->q[cs->pick & (WQ_LEN - 1)];
+	__u64 avail = e->bytes;
+	if ((__s64)avail <= 0)
+		return;
+	__u64 got = !cs->consume ? (avail < cs->n ? avail : cs->n) : entry_take(e, cs->message ? avail : cs->n);
+	if (!got)
+		return;
+	struct ipc_rec *ev = &s->ev;
+	cs->found = 1;
+	ev->src_pid = e->tgid;
+	ev->src_tid = e->tid;
+	ev->src_port = e->port;
+	__builtin_memcpy(ev->src_comm, e->comm, TASK_COMM_LEN);
+	cs->n = got < cs->n ? cs->n - got : 0;
+}
+
 /* Attribute `n` bytes just read from the queue `key` (ps) to the writes that queued them,
  * into the scratch event. `message`: datagram semantics, one receive takes exactly one
  * queued send, whatever its length (a short buffer truncates the datagram; the rest is
  * discarded by the kernel). `consume` false (MSG_PEEK): attribute without taking. */
 static __always_inline void pipe_consume(struct pipe_state *ps, __u64 key, __u64 n, bool consume,
-					 bool message)
+					 bool message, __u64 rfp, __u8 rfp_len)
 {
 	struct scratch *s = get_scratch();
 	if (!s)
@@ -844,7 +1003,28 @@ static __always_inline void pipe_consume(struct pipe_state *ps, __u64 key, __u64
 	cs->message = message;
 	cs->hold = 0;
 	cs->found = 0;
-	RUN_LOOP(WQ_LEN, consume_step);
+	cs->pick = NO_PICK;
+	cs->rfp = rfp;
+	cs->rfp_len = rfp_len;
+	if ((__s64)ps->overflow > 0) {
+		/* the oldest bytes in the pipe are those of writes the full queue pushed out */
+		__u64 got = consume ? bytes_take(&ps->overflow, n) : (ps->overflow < n ? ps->overflow : n);
+		if (got) {
+			cs->found = 1; /* ev->src_pid stays -1: unknown writer */
+			cs->n = got < n ? n - got : 0;
+			if (message || !cs->n)
+				return;
+			rfp_len = 0; /* the read does not begin at a queued write */
+		}
+	}
+	if (rfp_len) {
+		RUN_LOOP(WQ_LEN, match_step);
+		cs->found = 0;
+	}
+	if (cs->pick != NO_PICK)
+		take_picked(s, ps, cs);
+	if (cs->n && !(cs->found && message))
+		RUN_LOOP(WQ_LEN, consume_step);
 	/* tail stops at the first slot still reserved by a running write */
 	if (consume && cs->new_tail != ps->tail)
 		ps->tail = cs->new_tail;
@@ -917,6 +1097,11 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 {
 	__s32 dst = pid_tgid >> 32;
 	struct ipc_rec *ev = &s->ev;
+	/* the read's first bytes, for pipe_consume's match against the queued writes */
+	__u64 rfp = 0;
+	__u8 rfp_len = 0;
+	if (kind != FD_UNIX || c->sk_type == SOCK_STREAM_)
+		first_buffer(buf_kind, buf, cnt, ret, &rfp, &rfp_len);
 	ev->src_pid = -1;
 	ev->src_tid = -1;
 	ev->src_inode = 0;
@@ -946,7 +1131,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (!ps)
 			return 0;
 		ev->flags = 0;
-		pipe_consume(ps, key, ret, true, !tcp);
+		pipe_consume(ps, key, ret, true, !tcp, rfp, rfp_len);
 		if (tcp) {
 			ev->src_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		} else if (raddr) {
@@ -962,7 +1147,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (!ps)
 			return 0;
 		ev->flags = c->fifo ? IPC_F_FIFO : 0;
-		pipe_consume(ps, c->obj, ret, consume, false);
+		pipe_consume(ps, c->obj, ret, consume, false, rfp, rfp_len);
 	} else {
 		if (flags & MSG_PEEK_) /* the data stays queued: report it when really read */
 			return 0;
@@ -971,7 +1156,7 @@ static __always_inline int emit_receive(struct scratch *s, struct inflight *c, i
 		if (c->sk_type == SOCK_STREAM_) {
 			struct pipe_state *ps = pipe_state_get(c->obj, 0, false);
 			if (ps)
-				pipe_consume(ps, c->obj, ret, true, false);
+				pipe_consume(ps, c->obj, ret, true, false, rfp, rfp_len);
 		} else {
 			unix_dgram_source(pid_tgid, ev);
 		}
@@ -1195,8 +1380,10 @@ write_done:;
 		struct wq_entry *e = wps && wps->ino == w->wino ? &wps->q[w->slot & (WQ_LEN - 1)] : NULL;
 		if (e && e->gen != w->slot_head + 1)
 			e = NULL;
-		if (e && written < w->requested && (__s32)(w->slot_head - (__u32)wps->tail) >= 0)
+		if (e && written < w->requested && (__s32)(w->slot_head - (__u32)wps->tail) >= 0) {
 			entry_take(e, w->requested - written); /* the bytes that never reached the pipe */
+			e->len -= w->requested - written; /* (only pipe_consume's fingerprint match reads it) */
+		}
 		if (e && w->wkind == FD_INET) {
 			/* an unbound UDP socket got its port during the send (autobind) */
 			struct sock *wsk = (struct sock *)w->obj;
