@@ -538,12 +538,12 @@ static __always_inline int sc_enter_body(struct pt_regs *regs, long id)
 		return 0;
 	struct sc_scratch *s = get_scratch();
 	if (!s)
-		return 0;
+		return SCRATCH_USED;
 	begin_call(s, sch, regs, id, nr64, compat, bpf_ktime_get_ns());
 
 	if (s->sch.flags & SC_S_NO_RETURN) {
 		emit(s, build_record(s, SC_REC_SINGLE, 0, 0, s->c.ts, SC_AT_ENTER));
-		return 0;
+		return SCRATCH_USED;
 	}
 	if (s->sch.enter_caps) {
 		emit(s, build_record(s, SC_REC_ENTER, 0, 0, s->c.ts, SC_AT_ENTER));
@@ -552,7 +552,7 @@ static __always_inline int sc_enter_body(struct pt_regs *regs, long id)
 	__u32 tid = (__u32)pid_tgid;
 	if (bpf_map_update_elem(&inflight, &tid, &s->c, BPF_ANY))
 		count_lost(LOST_INFLIGHT);
-	return 0;
+	return SCRATCH_USED;
 }
 
 static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
@@ -577,13 +577,13 @@ static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
 	if (c && c->native_nr == (__u16)id) {
 		s = get_scratch();
 		if (!s)
-			return 0;
+			return SCRATCH_USED;
 		s->c = *c;
 		bpf_map_delete_elem(&inflight, &tid);
 		__u32 key = s->c.nr;
 		struct sc_schema *sch = bpf_map_lookup_elem(&schema, &key);
 		if (!sch)
-			return 0;
+			return SCRATCH_USED;
 		s->sch = *sch;
 		if (s->c.enter_rec)
 			flags |= SC_F_ENTER_REC;
@@ -603,7 +603,7 @@ static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
 			return 0;
 		s = get_scratch();
 		if (!s)
-			return 0;
+			return SCRATCH_USED;
 		begin_call(s, sch, regs, id, nr64, compat, now);
 		/* Entry-time captures were never taken: take them now. */
 		__u8 retry = 0;
@@ -615,9 +615,9 @@ static __always_inline int sc_exit_body(struct pt_regs *regs, long ret)
 		count_lost(LOST_NO_ENTER);
 	}
 	if (failed_only && ret >= 0)
-		return 0;
+		return SCRATCH_USED;
 	emit(s, build_record(s, SC_REC_EXIT, flags, ret, now, SC_AT_EXIT));
-	return 0;
+	return SCRATCH_USED;
 }
 
 /* --follow: children of traced processes are traced too. */

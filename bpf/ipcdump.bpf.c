@@ -713,17 +713,17 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 		return 0;
 	struct scratch *s = get_scratch();
 	if (!s)
-		return 0;
+		return SCRATCH_USED;
 	struct inflight *c = &s->ctx;
 	int kind = fd_classify(&tf, c);
 	if (kind == FD_OTHER)
-		return 0;
+		return SCRATCH_USED;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	c->wfp_len = 0;
 	c->wkind = kind;
 	if (id == NR_sendmmsg) {
 		sendmmsg_enter(pid_tgid, regs, kind, c);
-		return 0;
+		return SCRATCH_USED;
 	}
 	if (iov)
 		wlen = iov_total(iov, cnt); /* writev/vmsplice/sendmsg */
@@ -749,7 +749,7 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 		} else {
 			__u16 port = udp_dest_port(sk, uaddr);
 			if (!port)
-				return 0;
+				return SCRATCH_USED;
 			key = udp_dest_key(sk_netns(sk), port);
 		}
 		c->ino = 0;
@@ -764,7 +764,7 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 		__sync_fetch_and_add(&pipe_writes_inflight, 1);
 	else if (c->has_write)
 		bpf_map_update_elem(&inflight, &pid_tgid, c, BPF_ANY); /* stale entry of this thread */
-	return 0;
+	return SCRATCH_USED;
 }
 
 /* Copying user bytes as REC_DATA records, one chunk (or one step to the next iovec) per loop
@@ -1394,7 +1394,7 @@ write_done:;
 	}
 	if (pty_tty && ret > 0) {
 		pty_write_exit(pid_tgid, regs, nr, ret, pty_tty, pty_master);
-		return 0;
+		return SCRATCH_USED;
 	}
 	if (in_fd < 0 || ret <= 0)
 		return 0;
@@ -1411,17 +1411,17 @@ write_done:;
 		return 0;
 	struct scratch *s = get_scratch();
 	if (!s)
-		return 0;
+		return SCRATCH_USED;
 	struct inflight *c = &s->ctx;
 	int kind = fd_classify(&tf, c);
 	if (kind == FD_OTHER)
-		return 0;
+		return SCRATCH_USED;
 	if (kind == FD_PTY) {
 		pty_read_exit(pid_tgid, c);
-		return 0;
+		return SCRATCH_USED;
 	}
 	emit_receive(s, c, kind, pid_tgid, nr, ret, buf_kind, buf, cnt, flags, raddr, ctrl, ctrllen, consume);
-	return 0;
+	return SCRATCH_USED;
 }
 
 /* The syscall hooks, each in two copies: include/backup_hooks.h. */

@@ -57,9 +57,9 @@ struct {
 /* A hook body, then the release of the scratch slot it may have claimed. */
 #define HOOK_BODY(body, regs, arg)                                                               \
 	({                                                                                       \
-		int _r = body(regs, arg);                                                        \
-		SCRATCH_RELEASE();                                                               \
-		_r;                                                                              \
+		if (body(regs, arg))                                                             \
+			SCRATCH_RELEASE();                                                       \
+		0;                                                                               \
 	})
 
 /* One hook and its backup: NAME on tp_btf/TP and NAME_backup (autoload off), around

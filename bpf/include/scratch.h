@@ -106,3 +106,8 @@ volatile __s64 scratch_displaced = 0;
 /* The calling thread's slot (claimed on first use) and its release at the program's end. */
 #define get_scratch() get_scratch_as(SCRATCH_TAG_THREAD(bpf_get_current_pid_tgid()))
 #define SCRATCH_RELEASE() scratch_release_as(SCRATCH_TAG_THREAD(bpf_get_current_pid_tgid()))
+
+/* What a hook body returns (include/backup_hooks.h, HOOK_BODY): SCRATCH_USED once it may have
+ * claimed a slot, 0 when it returned before: an untraced syscall, most of them, then skips
+ * the release and its lookup. */
+#define SCRATCH_USED 1
