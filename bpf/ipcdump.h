@@ -34,6 +34,9 @@ enum ipc_type {
 	IPC_LOOPBACK_UDP = 7,
 	IPC_PROC = 8, /* process lifecycle records (not IPC; losses still counted) */
 	IPC_TYPE_MAX = 9,
+	/* lost_events slot only: an event whose bytes (REC_DATA records) did not all fit in the
+	 * ring; the event itself went out, with data_len saying how many did */
+	IPC_BYTES_CUT = 15,
 };
 
 struct rec_hdr {

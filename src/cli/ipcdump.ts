@@ -78,6 +78,7 @@ async function main(argv: string[]): Promise<void> {
       onRecord,
       onBatchEnd: () => sink.flush(),
       onMissed: (n) => process.stderr.write(missedRunsLine('ipcdump', n, true)),
+      onBytesCut: (n) => process.stderr.write(`ipcdump: the captured bytes of ${n} events were cut short (ring buffer full); each event's bytes field holds what fit\n`),
     });
   } catch (err) {
     sink.close();

@@ -92,6 +92,7 @@ export const IPC_TYPE = {
   IPC_LOOPBACK_UDP: 7,
   IPC_PROC: 8,
   IPC_TYPE_MAX: 9,
+  IPC_BYTES_CUT: 15,
 } as const;
 
 /** enum ipc_flags */

@@ -44,6 +44,8 @@ export interface TraceOptions {
   objectPath?: string;
   /** Hook runs the kernel skipped (a preempted program; see LostCounters.pollMisses). */
   onMissed?: (count: number) => void;
+  /** Events whose captured bytes were cut short because the ring was full (-x). */
+  onBytesCut?: (count: number) => void;
 }
 
 /**
@@ -87,6 +89,8 @@ export interface TraceStats {
   lost: Partial<Record<IpcType, number>>;
   /** Hook runs the kernel skipped; their events are lost, of unknown type. */
   missed: number;
+  /** Events delivered with fewer captured bytes than they carried: the ring was full. */
+  bytesCut: number;
 }
 
 export class IpcTrace implements AsyncIterable<OutputRecord> {
@@ -102,7 +106,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
   private stopped = false;
   /** true while stop() empties the ring: batches are still decoded then. */
   private draining = false;
-  readonly stats: TraceStats = { events: 0, lost: {}, missed: 0 };
+  readonly stats: TraceStats = { events: 0, lost: {}, missed: 0, bytesCut: 0 };
   readonly types: ReadonlySet<IpcType>;
 
   private constructor(private readonly opts: TraceOptions) {
@@ -197,6 +201,11 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       this.opts.onMissed?.(missed);
     }
     for (const { slot, count } of this.lost.poll()) {
+      if (slot === IPC_TYPE.IPC_BYTES_CUT) {
+        this.stats.bytesCut += count;
+        this.opts.onBytesCut?.(count);
+        continue;
+      }
       const lostType = slot === IPC_TYPE.IPC_PROC ? undefined : TYPE_NAMES[slot];
       if (!lostType) continue; // lifecycle records: only comms of new processes suffer
       this.stats.lost[lostType] = (this.stats.lost[lostType] ?? 0) + count;

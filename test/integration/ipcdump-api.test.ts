@@ -33,7 +33,8 @@ test('async iterator yields typed events; stop() ends the iteration', async () =
   target.kill('SIGKILL');
 });
 
-test('a stalled consumer loses events, and every loss is counted by type', async () => {
+for (const captureBytes of [false, true]) {
+test(`a stalled consumer loses events, and every loss is counted by type${captureBytes ? ' (with bytes: a cut byte capture is not a lost event)' : ''}`, async () => {
   const N = 20000;
   // One process writes and reads 1 byte through its own pipe N times after "go". (Its read of
   // "go" is written by this process, the tracer itself, whose IPC is never reported.)
@@ -44,6 +45,7 @@ test('a stalled consumer loses events, and every loss is counted by type', async
   // file from ever exiting.)
   const trace = await IpcTrace.start({
     types: ['pipe'],
+    captureBytes,
     ringBytes: 8192,
     lostPollMs: 50,
     filters: { pids: { any: [], src: [], dst: [child.pid!] } },
@@ -69,7 +71,10 @@ test('a stalled consumer loses events, and every loss is counted by type', async
   assert.ok(lost > 0, 'the blocked consumer must have caused losses');
   assert.equal(trace.stats.lost.pipe, lost);
   assert.equal(delivered + lost, N, `delivered ${delivered} + lost ${lost}`);
+  if (captureBytes) assert.ok(trace.stats.bytesCut > 0, 'the data records of some events must have been cut');
+  else assert.equal(trace.stats.bytesCut, 0);
 });
+}
 
 test('every scratch slot is free again once the traced calls are over (no slot is leaked)', async () => {
   // bpf/include/scratch.h: a program claims a slot (owner = its thread) and releases it when
