@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark suite (root): builds everything (scripts/setup.sh), installs the peers it
 # compares against (bpftrace, strace), then runs bench/run.ts. Options: --runs N (default 5),
-# --scale F (fraction of the default work, e.g. 0.2 for a quick look), --only pingpong,signals.
+# --scale F (fraction of the default work, e.g. 0.2 for a quick look), --only pingpong,signals
+# (substrings of the workload binaries: pingpong, signals, devnull, unixbulk, tcprr, files, udp).
+# --only maxrate runs the maximum-sustained-rate search instead (options: bench/maxrate.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
