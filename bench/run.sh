@@ -3,7 +3,8 @@
 # compares against (bpftrace, strace), then runs bench/run.ts. Options: --runs N (default 5),
 # --scale F (fraction of the default work, e.g. 0.2 for a quick look), --only pingpong,signals
 # (substrings of the workload binaries: pingpong, signals, devnull, unixbulk, tcprr, files, udp).
-# --only maxrate runs the maximum-sustained-rate search instead (options: bench/maxrate.ts).
+# --only maxrate runs only the maximum-sustained-rate search (options: bench/maxrate.ts); a run
+# without --only runs every workload and then that search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

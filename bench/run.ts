@@ -2,7 +2,8 @@
  * Benchmark: what tracing costs the traced workload, side by side with the peers, in one run.
  *
  *   bench/run.sh [--runs N] [--scale F] [--only pingpong,signals,devnull,unixbulk,tcprr] [--tools floor,ipcdump,bpftrace,strace]
- *   bench/run.sh --only maxrate [...]   (maximum sustained events/s per output format: bench/maxrate.ts)
+ *   bench/run.sh --only maxrate [...]   (maximum sustained events/s per output format: bench/maxrate.ts;
+ *                                       a run without --only does this too, after the workloads)
  *
  * Workloads and the peers' scripts: bench/workloads.ts; the floor row: bench/floor.ts.
  * Each workload is a small C program with a fixed amount of work that times its own loop. It
@@ -278,6 +279,12 @@ async function main(): Promise<void> {
     JSON.stringify({ date: new Date().toISOString(), machine, runs, scale, results }, null, 2) + '\n',
   );
   fs.writeFileSync(path.join(RESULTS, `${stem}.md`), `Machine: ${machine}\n\n${table}\n`);
+  // The whole suite also finds each output format's highest zero-loss rate (the issue's
+  // second figure), so one command gives both tables.
+  if (!only) {
+    process.stdout.write('\n');
+    await runMaxrate(argv);
+  }
 }
 
 main().catch((err) => {
