@@ -6,6 +6,7 @@
  *     its arguments are is described by slots[N] (see ipftrace.h). Works without kprobes.
  *   - kp_skbN / kpm_skbN: kernel functions whose N-th argument is the skb (kprobe and
  *     kprobe.multi), used where the kernel allows them, as ipftrace v1 and ipftrace2 did.
+ *   - kprobe stand-ins for what older kernels' tracepoints lack (ipftrace_standins.h).
  *
  * Identity: a packet is followed by its skb pointer (`tracked`), checked against a packet
  * signature so a reused pointer starts a new trace, and clones (no tracepoint of their own) are
@@ -703,6 +704,8 @@ static __always_inline int on_sock(__u32 hook, struct sock *sk, __u8 slot_flags,
 	return 0;
 }
 
+#include "ipftrace_standins.h"
+
 /* ---- generic tracepoint slots ---------------------------------------------------------------- */
 /* raw_tp args are plain u64s. The index is a load-time constant (frozen .rodata), so the
  * verifier keeps only the branch a slot uses, and the attach-time check of the context size
@@ -741,7 +744,10 @@ static __always_inline int on_slot(struct bpf_raw_tracepoint_args *ctx, __u32 n)
 	if (flags & (IPFT_SLOT_SOCK | IPFT_SLOT_SOCK_LATER))
 		return on_sock(n, (struct sock *)raw_arg(ctx, slots[n].skb_arg), flags, a, b);
 	struct net_device *dev = slots[n].dev_arg != IPFT_ARG_NONE ? (void *)raw_arg(ctx, slots[n].dev_arg) : NULL;
-	return on_skb(n, (struct sk_buff *)raw_arg(ctx, slots[n].skb_arg), flags, dev, a, b);
+	struct sk_buff *skb = (struct sk_buff *)raw_arg(ctx, slots[n].skb_arg);
+	if (flags & IPFT_SLOT_KPROBE_LOC)
+		a = consume_loc_take((__u64)skb);
+	return on_skb(n, skb, flags, dev, a, b);
 }
 
 #define SLOT(n) \

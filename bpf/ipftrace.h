@@ -22,6 +22,8 @@ enum ipft_slot_flags {
 				  * (by flow for a connected socket, else the packet on this CPU) */
 	IPFT_SLOT_SOCK_LATER = 8,/* socket hook in process context (sock_recv_length): joined by socket */
 	IPFT_SLOT_SOCK_STATE = 16,/* with SOCK: b is the new TCP state (inet_sock_set_state) */
+	IPFT_SLOT_KPROBE_LOC = 32,/* a = the caller noted by kp_consume_loc for this skb (consume_skb
+				   * before Linux 6.3 has no location argument; ipftrace_standins.h) */
 };
 
 /* Where a slot finds its arguments; indexes into the tracepoint's args, IPFT_ARG_NONE = absent. */

@@ -11,7 +11,7 @@ import { installLifecycle } from './lifecycle';
 import { requireTracingSupport } from './preflight';
 import { missedRunsLine } from './missed';
 import { versionString } from './version';
-import { tracepointGaps } from '../ipftrace/kernel-gaps';
+import { gapLines } from '../ipftrace/stand-ins';
 import { OutputSink } from '../output/sink';
 import { Btf } from '../runtime/btf';
 import { PacketTracer, TracerError } from '../ipftrace/tracer';
@@ -35,7 +35,19 @@ function asFatal(err: unknown): never {
 function describeRole(plan: HookPlan, name: string): string {
   const tp = plan.tracepoints.find((t) => t.name === name);
   if (!tp) return '';
-  switch (tp.role) {
+  const role = roleText(tp.role);
+  if (!tp.standIn) return role;
+  const via = `${tp.standIn.mode === 'location' ? 'location from ' : ''}kprobe stand-in on ${tp.standIn.functions.join(', ')}`;
+  return role ? `${role}; ${via}` : via;
+}
+
+/** The gap lines of --doctor and start-up: what this kernel's tracepoints lack, and what serves it. */
+function kernelGapLines(plan: HookPlan): string[] {
+  return gapLines(plan.gaps, (hook) => plan.tracepoints.some((t) => t.name === hook));
+}
+
+function roleText(role: HookPlan['tracepoints'][number]['role']): string {
+  switch (role) {
     case 'drop':
       return 'ends a packet: dropped (with reason)';
     case 'consume':
@@ -127,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
     if (args.doctor) {
       process.stdout.write(`ipftrace doctor\n  ${backendLine(plan)}\n`);
       for (const r of plan.choice.reasons) process.stdout.write(`  ${r}\n`);
-      for (const g of tracepointGaps(btf)) process.stdout.write(`  this kernel: ${g}\n`);
+      for (const g of kernelGapLines(plan)) process.stdout.write(`  this kernel: ${g}\n`);
       process.stdout.write('\n');
     }
     listHooks(plan, (s) => process.stdout.write(s));
@@ -183,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
     throw new FatalError(`failed to start tracing: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   warn(backendLine(tracer.plan));
-  for (const g of tracepointGaps(btf)) warn(`this kernel: ${g}`);
+  for (const g of kernelGapLines(tracer.plan)) warn(`this kernel: ${g}`);
   process.stderr.write('Trace ready!\n');
 }
 

@@ -15,6 +15,7 @@
  */
 import { Btf, skbFunctions, skbTracepoints, tracepointArgs } from '../runtime/btf';
 import { IPFT_SLOT_FLAGS } from './layout.generated';
+import type { StandIn } from './stand-ins';
 
 export const SLOT_COUNT = 48;
 export const ARG_NONE = 0xff;
@@ -42,6 +43,8 @@ export interface TracepointHook {
   args: ArgInfo[];
   /** Socket hook rather than an skb hook. */
   socket: boolean;
+  /** Served (or completed) by a kprobe where this kernel's tracepoint falls short (stand-ins.ts). */
+  standIn?: StandIn;
 }
 
 export interface FunctionHook {

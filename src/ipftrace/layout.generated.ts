@@ -82,6 +82,7 @@ export const IPFT_SLOT_FLAGS = {
   IPFT_SLOT_SOCK: 4,
   IPFT_SLOT_SOCK_LATER: 8,
   IPFT_SLOT_SOCK_STATE: 16,
+  IPFT_SLOT_KPROBE_LOC: 32,
 } as const;
 
 /** enum ipft_ev_flags */

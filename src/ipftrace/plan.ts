@@ -18,6 +18,8 @@ import { probeObjectPath, tryProgram } from '../runtime/capabilities';
 import type { Btf } from '../runtime/btf';
 import { availableFilterFunctions, discoverHooks, GENERIC_FUNCTIONS, SLOT_COUNT, type FunctionHook, type HookCatalog, type TracepointHook } from './hooks';
 import { checkManifest, ManifestError, type Manifest } from './manifest';
+import { tracepointGaps, type TracepointGap } from './kernel-gaps';
+import { applyStandIns, probeKprobes, type GapStatus, type KprobeStatus } from './stand-ins';
 
 export type Backend = 'auto' | 'tracepoint' | 'function';
 export type FunctionAttach = 'kprobe.multi' | 'kprobe';
@@ -40,6 +42,11 @@ export interface HookPlan {
   programs: string[];
   egress: Set<string>;
   funcIpHelper: boolean;
+  /** What this kernel's tracepoints lack and which kprobe stand-in serves each gap (updated by
+   * attach() when a stand-in cannot be attached). */
+  gaps: GapStatus[];
+  /** .rodata globals to set before load: the slots of the stand-in hooks. */
+  globals: Record<string, number>;
   /** Attach everything; per-hook failures are warnings, none attached is an error. */
   attach(obj: BpfObject, warn: (m: string) => void): void;
 }
@@ -95,11 +102,15 @@ export interface PlanOptions {
   /** Tests: skip probing. */
   choice?: BackendChoice;
   catalog?: HookCatalog;
+  gaps?: TracepointGap[];
+  kprobes?: () => KprobeStatus;
 }
 
 export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
   const choice = o.choice ?? chooseBackend(o.backend);
-  const catalog = o.catalog ?? discoverHooks(btf);
+  // Stand-ins whatever the backend: they give tracepoint hops, the same as a newer kernel's.
+  const kprobes = o.kprobes ?? ((): KprobeStatus => (choice.via === 'kprobe' ? { works: true } : probeKprobes()));
+  const { catalog, status: gaps } = applyStandIns(btf, o.catalog ?? discoverHooks(btf), o.gaps ?? tracepointGaps(btf), kprobes);
   let tracepoints = catalog.tracepoints.filter((h) => nameMatches(o.regex, h.name));
   let functions: FunctionHook[] = [];
   if (choice.backend === 'function') {
@@ -141,7 +152,14 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
     tracepoints = tracepoints.slice(0, SLOT_COUNT);
   }
 
-  const programs = tracepoints.map((_, i) => `tp_slot_${i}`);
+  const programs: string[] = [];
+  const globals: Record<string, number> = {};
+  tracepoints.forEach((h, i) => {
+    // A `replace` stand-in keeps its slot program loaded: the tracepoint is the fallback.
+    if (h.standIn?.mode !== 'hook') programs.push(`tp_slot_${i}`);
+    if (h.standIn && !programs.includes(h.standIn.program)) programs.push(h.standIn.program);
+    if (h.standIn?.slotGlobal) globals[h.standIn.slotGlobal] = i;
+  });
   const positions = [...new Set(functions.map((f) => f.skbPos))].sort();
   for (const pos of positions) programs.push(choice.via === 'kprobe.multi' ? `kpm_skb${pos}` : `kp_skb${pos}`);
 
@@ -153,10 +171,17 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
     egress,
     // bpf_get_func_ip for kprobes came in 5.15; before that the ip comes from pt_regs.
     funcIpHelper: choice.via === 'kprobe' ? btfHasFuncIpForKprobe(btf) : false,
+    gaps,
+    globals,
     attach(obj, warn) {
       let ok = 0;
       const failed: string[] = [];
       tracepoints.forEach((h, i) => {
+        if (h.standIn) {
+          const n = attachStandIn(obj, h.standIn, gaps, failed);
+          ok += n;
+          if (h.standIn.mode === 'hook' || (h.standIn.mode === 'replace' && n > 0)) return;
+        }
         try {
           obj.attachRawTracepoint(`tp_slot_${i}`, h.name);
           ok++;
@@ -188,6 +213,28 @@ export function planHooks(btf: Btf, o: PlanOptions): HookPlan {
       if (ok === 0) throw new PlanError(`no hook could be attached (${failed.length} failed; first: ${failed[0]})`);
     },
   };
+}
+
+/** Attach a stand-in's kprobes; the gap's status says what could not be attached. */
+function attachStandIn(obj: BpfObject, s: NonNullable<TracepointHook['standIn']>, gaps: GapStatus[], failed: string[]): number {
+  const attached: string[] = [];
+  const errors: string[] = [];
+  for (const f of s.functions) {
+    try {
+      obj.attachKprobe(s.program, f);
+      attached.push(f);
+    } catch (err) {
+      errors.push(`${f}: ${firstLine((err as Error).message)}`);
+    }
+  }
+  failed.push(...errors.map((e) => `stand-in kprobe ${e}`));
+  const st = gaps.find((g) => g.standIn === s);
+  if (st && errors.length) {
+    st.remains = `the kprobe could not be attached (${errors.join('; ')})`;
+    if (attached.length) st.standIn = { ...s, functions: attached };
+    else st.standIn = undefined;
+  }
+  return attached.length;
 }
 
 /** The kernel knows BPF_FUNC_get_func_ip for kprobes since 5.15, when bpf_get_func_ip_kprobe appeared. */

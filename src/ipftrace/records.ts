@@ -135,7 +135,8 @@ export function decodeEvent(buf: Buffer, off: number, len: number, ctx: DecodeCo
         }
         break;
       case 'consume_skb':
-        if (hook.aArg !== 0xff && a) ev.location = ctx.symbol(a);
+        // the location argument (6.3+), or what the kprobe stand-in noted (0: neither)
+        if (a) ev.location = ctx.symbol(a);
         break;
       case 'net_dev_xmit':
         ev.rc = Number(BigInt.asIntN(32, a));

@@ -179,6 +179,7 @@ export class PacketTracer implements AsyncIterable<PacketTrace> {
       obj.setGlobalU32('nfields', this.fields.length);
       obj.setGlobalU64('idle_ns', BigInt(Math.round(idleMs * 1e6)));
       obj.setGlobalBool('func_ip_helper', this.plan.funcIpHelper);
+      for (const [name, slot] of Object.entries(this.plan.globals)) obj.setGlobalU32(name, slot);
       if (f.ipVersion) obj.setGlobal('f_ipver', Buffer.from([f.ipVersion]));
       if (f.saddr) {
         obj.setGlobalBool('f_saddr_on', true);

@@ -14,7 +14,7 @@ import { closedPort, sleep, tmpDir } from '../helpers/workloads';
 import { scaled } from '../helpers/slow';
 import { kernelHasBtfTracepoint } from '../../src/runtime/capabilities';
 import { probeFunctionBackend } from '../../src/ipftrace/plan';
-import { CONSUME_LOCATION, DROP_REASONS, ICMP_SEND, RESET_WITHOUT_SOCKET } from '../helpers/kernel';
+import { CONSUME_LOCATION, CONSUME_LOCATION_TP, DROP_REASONS, ICMP_SEND, ICMP_SEND_TP, KPROBES, RESET_WITHOUT_SOCKET, RESET_WITHOUT_SOCKET_TP } from '../helpers/kernel';
 
 /** Kernels with kprobes (stock ones, under ../shared/vmtest) also get the function backend. */
 const FUNCTIONS_WORK = probeFunctionBackend().via !== undefined;
@@ -49,7 +49,8 @@ interface JTrace {
 /**
  * The tests pin the tracepoint backend, which every kernel has, so they expect the same hops
  * everywhere (on a stock kernel the default would add kernel functions); the test "auto
- * backend" checks the choice itself.
+ * backend" checks the choice itself. Where an older kernel's tracepoints lack a hop or field,
+ * kprobe stand-ins fill it with any backend when kprobes work (helpers/kernel.ts).
  */
 const withBackend = (args: string[]) => (args.includes('--backend') ? args : ['--backend', 'tracepoint', ...args]);
 
@@ -114,6 +115,7 @@ test('ping -c1 127.0.0.1 with -p ICMP: request and reply journeys in the origina
   }
   assert.match(p.stderr, /backend: tracepoints/);
   assert.match(p.stderr, /^Loading module "Default"$/m);
+  for (const l of p.stderr.split('\n').filter((x) => /^ipftrace: this kernel: /.test(x))) assert.match(l, /; (stand-in: kprobe on \S|remains: )/, l);
 });
 
 test('ping -c1 127.0.0.1 as JSON: echo request consumed by icmp_rcv, reply reaches the socket', { timeout: scaled(60000) }, async () => {
@@ -127,6 +129,8 @@ test('ping -c1 127.0.0.1 as JSON: echo request consumed by icmp_rcv, reply reach
   assert.ok(inOrder(hooks(req), [...DEVICE_STEPS, 'consume_skb']), hooks(req).join(' '));
   assert.equal(req.end, 'consumed');
   if (CONSUME_LOCATION) assert.match(req.events.at(-1)!.location ?? '', /^icmp_rcv\+0x/);
+  else assert.equal(req.events.at(-1)!.location, undefined);
+  assert.equal(hooks(req).filter((h) => h === 'consume_skb').length, 1, `one consume_skb hop: ${hooks(req).join(' ')}`);
   assert.ok(inOrder(hooks(rep), DEVICE_STEPS), hooks(rep).join(' '));
   if (kernelHasBtfTracepoint('sk_data_ready')) {
     assert.ok(hooks(rep).includes('sk_data_ready'), `reply delivered to the raw socket: ${hooks(rep).join(' ')}`);
@@ -152,6 +156,7 @@ test('TCP to a closed port: the SYN meets tcp_send_reset and is dropped with NO_
   const all = () => traces.map((t) => `${t.tuple?.sport}->${t.tuple?.dport} ${t.end}: ${hooks(t).join(' ')}`).join('\n');
   const synPath = RESET_WITHOUT_SOCKET ? [...DEVICE_STEPS, 'tcp_send_reset', 'kfree_skb'] : [...DEVICE_STEPS, 'kfree_skb'];
   assert.ok(inOrder(hooks(syn), synPath), `port ${port}:\n${all()}`);
+  assert.equal(hooks(syn).filter((h) => h === 'tcp_send_reset').length, RESET_WITHOUT_SOCKET ? 1 : 0, `one tcp_send_reset hop:\n${all()}`);
   assert.equal(syn.end, 'dropped');
   const drop = syn.events.at(-1)!;
   assert.equal(drop.dropReason, DROP_REASONS ? 'NO_SOCKET' : undefined);
@@ -171,6 +176,8 @@ test('ipftrace -p UDP -dp PORT during a send to a closed port names the drop rea
   assert.ok(block, p.stdout);
   assert.match(block, new RegExp(`^UDP\\t127\\.0\\.0\\.1:\\d+\\t->\\t127\\.0\\.0\\.1:${port}\\n`));
   if (ICMP_SEND) assert.match(block, /icmp_send +dev: lo {2}type: 3 {2}code: 3/);
+  else assert.doesNotMatch(block, /icmp_send/);
+  assert.ok((block.match(/ icmp_send /g) ?? []).length <= 1, block);
   // (7.x inlines __udp4_lib_rcv into udp_rcv)
   assert.match(block, DROP_REASONS ? /kfree_skb +reason: NO_SOCKET {2}location: (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+/ : /kfree_skb +location: (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+/);
   const fns = block.split('\n').filter((l) => /^ *\d+ /.test(l)).map((l) => l.trimStart().split(/ {2,}/)[1]);
@@ -373,6 +380,21 @@ test('-ls lists every skb tracepoint with its position; --doctor explains the ba
   assert.equal(d.code, 0, d.stderr);
   assert.match(d.stdout, /backend: (tracepoints|kernel functions)/);
   assert.match(d.stdout, /kprobe/);
+  // Each gap of this kernel's tracepoints names the kprobe stand-in serving it, or why it remains.
+  const gaps = d.stdout.split('\n').filter((l) => /^ {2}this kernel: /.test(l));
+  for (const l of gaps) assert.match(l, /; (stand-in: kprobe on \S|remains: )/, l);
+  const gap = (re: RegExp) => gaps.find((l) => re.test(l));
+  const expect = (present: boolean, re: RegExp, fn: string) => {
+    if (!present) return assert.equal(gap(re), undefined, `no gap ${re}`);
+    assert.ok(gap(re), `gap ${re} reported:\n${d.stdout}`);
+    if (KPROBES) assert.match(gap(re)!, new RegExp(`; stand-in: kprobe on ${fn}\\b`));
+    else assert.match(gap(re)!, /; remains: kprobes unavailable/);
+  };
+  expect(!CONSUME_LOCATION_TP, /consume_skb carries no location/, 'consume_skb');
+  expect(!ICMP_SEND_TP, /no icmp_send tracepoint/, '__icmp_send');
+  expect(!RESET_WITHOUT_SOCKET_TP, /tcp_send_reset fires only/, 'tcp_v4_send_reset');
+  if (!DROP_REASONS) assert.match(gap(/kfree_skb carries no drop reason/) ?? '', /; remains: no stand-in/);
+  if (ICMP_SEND && !ICMP_SEND_TP) assert.match(r.stdout, /^tracepoint +icmp_send +1 +kprobe stand-in on __icmp_send$/m);
 });
 
 test('nothing is left attached after SIGKILL', { timeout: scaled(60000) }, async () => {
