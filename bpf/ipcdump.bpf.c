@@ -185,6 +185,26 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 #include "pty.h"
 #include "loopback.h"
 
+/* A syscall's arguments in the sys_enter/sys_exit programs, whose `regs` is a BTF pointer:
+ * plain loads, where PT_REGS_PARMn_CORE_SYSCALL() makes a bpf_probe_read_kernel() call each
+ * (on the /dev/null bench those were the last probe reads on every write()). Only for that
+ * `regs`: the legacy build's current_user_regs() is not BTF-typed. */
+#if defined(__TARGET_ARCH_x86)
+#define SC_ARG1(regs) ((regs)->di)
+#define SC_ARG2(regs) ((regs)->si)
+#define SC_ARG3(regs) ((regs)->dx)
+#define SC_ARG4(regs) ((regs)->r10)
+#define SC_ARG5(regs) ((regs)->r8)
+#define SC_ARG6(regs) ((regs)->r9)
+#else
+#define SC_ARG1(regs) PT_REGS_PARM1_CORE_SYSCALL(regs)
+#define SC_ARG2(regs) PT_REGS_PARM2_CORE_SYSCALL(regs)
+#define SC_ARG3(regs) PT_REGS_PARM3_CORE_SYSCALL(regs)
+#define SC_ARG4(regs) PT_REGS_PARM4_CORE_SYSCALL(regs)
+#define SC_ARG5(regs) PT_REGS_PARM5_CORE_SYSCALL(regs)
+#define SC_ARG6(regs) PT_REGS_PARM6_CORE_SYSCALL(regs)
+#endif
+
 /* Keep the record structs in the object's BTF for the layout generator. */
 struct rec_hdr *unused_rec_hdr __attribute__((unused));
 struct proc_rec *unused_proc_rec __attribute__((unused));
@@ -658,27 +678,27 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 	/* Decode only the syscalls that put data into pipes or sockets; others return here. */
 	switch (id) {
 	case NR_write:
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
+		wlen = SC_ARG3(regs);
 		break;
 	case NR_sendto: /* sendto(fd, buf, len, flags, addr, addrlen) */
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		uaddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
+		wlen = SC_ARG3(regs);
+		uaddr = SC_ARG5(regs);
 		break;
 	case NR_writev:
 	case NR_pwritev2:
 	case NR_vmsplice: /* vmsplice(fd, iov, n): into a pipe opened for writing */
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		iov = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
+		iov = SC_ARG2(regs);
+		cnt = SC_ARG3(regs);
 		break;
 	case NR_sendmsg: { /* sendmsg(fd, msghdr, flags): the iovecs are in the user msghdr */
 		if (!trace_unix && !trace_loopback)
 			return 0;
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
 		struct user_msghdr m;
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)SC_ARG2(regs)))
 			return 0;
 		iov = (__u64)m.msg_iov;
 		cnt = m.msg_iovlen;
@@ -688,19 +708,19 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 	case NR_sendmmsg: /* sendmmsg(fd, mmsghdr vec, vlen, flags): queued per message below */
 		if (!trace_unix && !trace_loopback)
 			return 0;
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
 		break;
 	case NR_splice: /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
-		out_fd = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		wlen = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		out_fd = SC_ARG3(regs);
+		wlen = SC_ARG5(regs);
 		break;
 	case NR_tee: /* tee(fd_in, fd_out, len, flags) */
-		out_fd = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		wlen = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		out_fd = SC_ARG2(regs);
+		wlen = SC_ARG3(regs);
 		break;
 	case NR_sendfile: /* sendfile(out_fd, in_fd, offset, count): a pipe can be the target */
-		out_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		wlen = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		out_fd = SC_ARG1(regs);
+		wlen = SC_ARG4(regs);
 		break;
 	default:
 		return 0;
@@ -731,7 +751,7 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 		if (iov)
 			first_buffer(BUF_IOV, iov, cnt, wlen, &c->wfp, &c->wfp_len);
 		else if (id == NR_write || id == NR_sendto)
-			first_buffer(BUF_PLAIN, PT_REGS_PARM2_CORE_SYSCALL(regs), 0, wlen, &c->wfp, &c->wfp_len);
+			first_buffer(BUF_PLAIN, SC_ARG2(regs), 0, wlen, &c->wfp, &c->wfp_len);
 	}
 	c->has_write = 0;
 	c->wkind = kind;
@@ -1305,26 +1325,26 @@ static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
 	switch (nr) {
 	case NR_read:
 		buf_kind = BUF_PLAIN;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		buf = SC_ARG2(regs);
 		break;
 	case NR_recvfrom: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
 		if (!trace_unix && !trace_loopback)
 			return 0;
 		buf_kind = BUF_PLAIN;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
-		raddr = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		buf = SC_ARG2(regs);
+		flags = SC_ARG4(regs);
+		raddr = SC_ARG5(regs);
 		break;
 	case NR_recvmsg: { /* recvmsg(fd, msghdr, flags) */
 		if (!trace_unix && !trace_loopback)
 			return 0;
 		struct user_msghdr m;
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)SC_ARG2(regs)))
 			return 0;
 		buf_kind = BUF_IOV;
 		buf = (__u64)m.msg_iov;
 		cnt = m.msg_iovlen;
-		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		flags = SC_ARG3(regs);
 		raddr = (__u64)m.msg_name;
 		ctrl = (__u64)m.msg_control;
 		ctrllen = m.msg_controllen; /* as updated by the kernel */
@@ -1334,8 +1354,8 @@ static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
 	case NR_preadv2: /* pipes accept preadv2 only with offset -1 */
 	case NR_vmsplice: /* vmsplice on a pipe's read end copies its data out */
 		buf_kind = BUF_IOV;
-		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		buf = SC_ARG2(regs);
+		cnt = SC_ARG3(regs);
 		break;
 	case NR_splice:
 		break;
@@ -1355,7 +1375,7 @@ static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
 	default:
 		return 0;
 	}
-	in_fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	in_fd = SC_ARG1(regs);
 
 write_done:;
 	/* Write side: give back the part of the reservation that was not written, unless the slot
