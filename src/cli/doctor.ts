@@ -27,6 +27,8 @@ export interface DoctorSpec {
   collectors: () => DoctorCollector[];
   /** Tool-specific checks after the system ones (e.g. ebpftracer's syscall catalog). */
   checks?: () => Check[];
+  /** Lines after the object build that concern every collector (e.g. the backup syscall hooks). */
+  notes?: () => string[];
 }
 
 /** `optional` checks (hook types other collectors may prefer) print `no`, not FAIL. */
@@ -49,6 +51,7 @@ export function runDoctor(spec: DoctorSpec, out: (s: string) => void = (s) => pr
     out('\nHook types (a do-nothing program of each was loaded and attached; `no` = not usable here):\n');
     for (const c of caps.hooks) out(line(c, true));
     out(`\nBPF object: ${path.basename(spec.objectPath)} (${objectBuildReason(spec.tool)})\n`);
+    for (const n of spec.notes?.() ?? []) out(`${n}\n`);
     out('\nCollectors (each loaded and attached on its own):\n');
     for (const col of spec.collectors()) {
       const why = tryProgram(spec.objectPath, col.progs, col.configure);

@@ -32,7 +32,6 @@ function collectors(): DoctorCollector[] {
       name: 'syscalls (64-bit and ia32)',
       hooks: 'tp_btf/sys_enter + tp_btf/sys_exit, arguments from the caller\'s registers',
       progs: backupHooks() ? ['sc_enter', 'sc_exit', 'sc_enter_backup', 'sc_exit_backup'] : ['sc_enter', 'sc_exit'],
-      note: backupHooksNote(),
       configure,
     },
     { name: 'children (--follow)', hooks: 'tp_btf/sched_process_fork', progs: ['sc_fork'], configure },
@@ -40,5 +39,5 @@ function collectors(): DoctorCollector[] {
 }
 
 export function ebpftracerDoctor(): DoctorSpec {
-  return { tool: 'ebpftracer', objectPath: defaultObjectPath(), collectors, checks: () => [catalogCheck()] };
+  return { tool: 'ebpftracer', objectPath: defaultObjectPath(), collectors, checks: () => [catalogCheck()], notes: () => [backupHooksNote()] };
 }

@@ -16,16 +16,15 @@ function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();
   const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
   const sys = 'tp_btf/sys_enter + tp_btf/sys_exit';
-  const backup = backupHooksNote();
   const notes = (...n: Array<string | undefined>) => n.filter(Boolean).join('; ') || undefined;
   return [
     { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },
-    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), note: backup, configure: BYTES },
+    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), configure: BYTES },
     {
       name: 'unix sockets',
       hooks: `${sys} (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
       progs: programsFor('unix-dgram'),
-      note: notes(recvNote, backup),
+      note: notes(recvNote),
       configure: (o) => {
         o.setGlobalBool('trace_unix', true);
         o.setGlobal('unix_types', Buffer.from([0x1c]));
@@ -36,7 +35,7 @@ function collectors(): DoctorCollector[] {
       name: 'loopback tcp/udp',
       hooks: `${sys} (send*/recv*/read/write), recvmmsg: ${recv.via}`,
       progs: programsFor('loopback-udp'),
-      note: notes(recvNote, backup),
+      note: notes(recvNote),
       configure: (o) => {
         o.setGlobalBool('trace_loopback', true);
         o.setGlobal('loopback_types', Buffer.from([0xc0]));
@@ -47,7 +46,6 @@ function collectors(): DoctorCollector[] {
       name: 'pty',
       hooks: `${sys} (read/write on ptys)`,
       progs: programsFor('pty'),
-      note: backup,
       configure: (o) => {
         o.setGlobalBool('trace_pty', true);
         BYTES(o);
@@ -58,5 +56,5 @@ function collectors(): DoctorCollector[] {
 }
 
 export function ipcdumpDoctor(): DoctorSpec {
-  return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors };
+  return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors, notes: () => [backupHooksNote()] };
 }

@@ -39,8 +39,8 @@ export function backupHooks(release = os.release()): boolean {
   return backupHooksChoice(release).on;
 }
 
-/** The --doctor note on the syscall hooks: whether they have backups, and why. */
+/** The --doctor line on the syscall hooks: whether they have backups, and why. */
 export function backupHooksNote(): string {
   const c = backupHooksChoice();
-  return `${c.on ? 'backup' : 'no backup'} copies of the syscall hooks: ${c.why}`;
+  return `Backup syscall hooks: ${c.on ? 'yes' : 'no'}; ${c.why}`;
 }

@@ -4,6 +4,7 @@
  * tool reports every collector working. Runs on the host and under every kernel of the VM
  * matrix (scripts/vm-test.sh), where the answers differ.
  */
+import { backupHooks } from '../../src/runtime/backup-hooks';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
@@ -36,6 +37,8 @@ test('ipcdump --doctor: the object build and the recvmmsg hook fit this kernel, 
   // bpf_loop arrived in 5.17: older kernels must get the legacy build; bpf_rdonly_cast in 6.2
   const obj = atLeast(6, 2) ? 'ipcdump.bpf.o' : atLeast(5, 17) ? 'ipcdump.nocast.bpf.o' : 'ipcdump.legacy.bpf.o';
   assert.match(r.stdout, new RegExp(`^BPF object: ${obj.replace(/\./g, '\\.')} \\(`, 'm'));
+  // backup syscall hooks where the scheduler can preempt them (6.13+, mode full/lazy/RT)
+  assert.match(r.stdout, new RegExp(`^Backup syscall hooks: ${backupHooks() ? 'yes' : 'no'}; `, 'm'));
   for (const c of ['signal', 'pipe', 'unix sockets', 'loopback tcp/udp', 'pty', 'process names']) {
     assert.match(r.stdout, new RegExp(`^  ok\\s+${c.replace('/', '\\/')}\\s+via `, 'm'), c);
   }
