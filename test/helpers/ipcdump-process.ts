@@ -143,3 +143,21 @@ export async function runIpcdump(args: string[], opts: { uid?: number; gid?: num
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+const SKIPPED = /runs of our kernel hooks were skipped by the kernel/g;
+
+/**
+ * Runs `attempt` once more when it failed while the tracer reported hook runs the kernel
+ * skipped. On kernels that preempt our syscall hooks (Debian's 7.x) a hit can be skipped when
+ * both copies of a hook are preempted on that CPU; ipcdump then says so on stderr, so the loss
+ * is reported, not silent. A failure without such a report is never retried.
+ */
+export async function retryOnReportedSkips<T>(tracer: IpcdumpProcess, attempt: () => Promise<T>): Promise<T> {
+  const before = (tracer.stderr.match(SKIPPED) ?? []).length;
+  try {
+    return await attempt();
+  } catch (err) {
+    if ((tracer.stderr.match(SKIPPED) ?? []).length === before) throw err;
+    return attempt();
+  }
+}

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startIpcdump, ROOT, type IpcdumpProcess, type JsonRecord } from '../helpers/ipcdump-process';
+import { startIpcdump, ROOT, type IpcdumpProcess, type JsonRecord, retryOnReportedSkips } from '../helpers/ipcdump-process';
 import { cHelper, sh } from '../helpers/workloads';
 
 const PY = '/usr/bin/python3';
@@ -32,7 +32,7 @@ const CASES = [
 ];
 
 for (const c of CASES) {
-  test(`loopback-${c.proto} over IPv${c.ver} to port ${c.port}: both ends, ports, service, bytes`, async () => {
+  test(`loopback-${c.proto} over IPv${c.ver} to port ${c.port}: both ends, ports, service, bytes`, () => retryOnReportedSkips(tracer, async () => {
     const run = await sh(`exec ${PY} ${WORKLOAD} ${c.proto} ${c.ver} ${c.port}`);
     assert.equal(run.code, 0, run.stderr);
     const want = `${c.proto}${c.ver}-hello`;
@@ -51,7 +51,7 @@ for (const c of CASES) {
     assert.equal(rec.meta?.dst_serv, c.serv);
     assert.ok(Number(rec.meta?.dst_inode) > 0);
     assert.equal(rec.meta?.count, want.length);
-  });
+  }));
 }
 
 test('a TCP connection opened before ipcdump started is attributed', async () => {
