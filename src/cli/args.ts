@@ -53,14 +53,44 @@ export interface IpcdumpArgs {
   noLost: boolean;
   /** -o; null = stdout. */
   outputPath: string | null;
+  /** -w FILE: write every event to a recording (replaces the printed stream unless --print). */
+  recordPath: string | null;
+  /** -r FILE: read events from a recording instead of the kernel (no root needed). */
+  replayPath: string | null;
+  /** --summary [N]: a top-talkers table at exit and, with N > 0, every N seconds. */
+  summary: boolean;
+  summaryEverySec: number;
+  /** --map [PORT]: serve the live IPC map on 127.0.0.1:PORT (0 = any free port). */
+  map: boolean;
+  mapPort: number;
+  /** --print: print the event stream even with -w, --summary or --map. */
+  print: boolean;
   /** Non-fatal notes for stderr (e.g. truncated comm filters). */
   warnings: string[];
 }
 
-type FlagName = 'x' | 'B' | 'c' | 'o' | 'f' | 'L' | 'p' | 's' | 'd' | 'P' | 'S' | 'D' | 't' | 'doctor' | 'version';
+/**
+ * Whether the per-event stream goes to stdout (or -o): yes by default; -w, --summary and --map
+ * each replace it (like tcpdump -w), --print brings it back.
+ */
+export function printsStream(a: IpcdumpArgs): boolean {
+  return a.print || !(a.recordPath !== null || a.summary || a.map);
+}
 
-const BOOL_FLAGS: ReadonlySet<string> = new Set(['x', 'L', 'doctor', 'version']);
-const VALUE_FLAGS: ReadonlySet<string> = new Set(['B', 'c', 'o', 'f', 'p', 's', 'd', 'P', 'S', 'D', 't']);
+type FlagName =
+  | 'x' | 'B' | 'c' | 'o' | 'f' | 'L' | 'p' | 's' | 'd' | 'P' | 'S' | 'D' | 't' | 'w' | 'r'
+  | 'summary' | 'map' | 'print' | 'doctor' | 'version';
+
+const BOOL_FLAGS: ReadonlySet<string> = new Set(['x', 'L', 'print', 'doctor', 'version']);
+const VALUE_FLAGS: ReadonlySet<string> = new Set(['B', 'c', 'o', 'f', 'p', 's', 'd', 'P', 'S', 'D', 't', 'w', 'r']);
+/**
+ * Flags whose value is optional (`--map`, `--map 8080`, `--map=8080`): a following argument is
+ * taken only when it is all digits. Unambiguous because ipcdump takes no positional arguments.
+ */
+const OPTIONAL_VALUE_FLAGS: ReadonlySet<string> = new Set(['summary', 'map']);
+
+/** Largest --summary interval, seconds (a day). */
+export const MAX_SUMMARY_EVERY = 86400;
 
 // ---------------------------------------------------------------------------------------------
 // Go-compatible number and bool parsing
@@ -161,6 +191,13 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
     format: 'text',
     noLost: false,
     outputPath: null,
+    recordPath: null,
+    replayPath: null,
+    summary: false,
+    summaryEverySec: 0,
+    map: false,
+    mapPort: 0,
+    print: false,
     warnings: [],
   };
 
@@ -215,6 +252,22 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
       case 'o':
         a.outputPath = value === '' ? null : value;
         return;
+      case 'w':
+        if (value === '') throw invalid(name, value, 'empty file name');
+        a.recordPath = value;
+        return;
+      case 'r':
+        if (value === '') throw invalid(name, value, 'empty file name');
+        a.replayPath = value;
+        return;
+      case 'summary':
+        a.summary = true;
+        a.summaryEverySec = value === '' ? 0 : num(name, value, BigInt(MAX_SUMMARY_EVERY), ` (max ${MAX_SUMMARY_EVERY} seconds)`);
+        return;
+      case 'map':
+        a.map = true;
+        a.mapPort = value === '' ? 0 : num(name, value, 65535n, ' (max 65535)');
+        return;
       default:
         throw new Error(`internal: flag -${name} has no value handler`);
     }
@@ -225,6 +278,7 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
     else if (name === 'L') a.noLost = v;
     else if (name === 'doctor') a.doctor = v;
     else if (name === 'version') a.version = v;
+    else if (name === 'print') a.print = v;
   };
 
   let i = 0;
@@ -270,6 +324,11 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
       setValue(name as FlagName, value);
       continue;
     }
+    if (OPTIONAL_VALUE_FLAGS.has(name)) {
+      if (value === undefined && i < argv.length && /^[0-9]+$/.test(argv[i])) value = argv[i++];
+      setValue(name as FlagName, value ?? '');
+      continue;
+    }
     if (name === 'h' || name === 'help') {
       a.help = true;
       return a; // like Go's flag.ErrHelp: stop here, ignore the rest
@@ -280,6 +339,9 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
 
   if (a.bytesLimit !== 0 && !a.dumpBytes) {
     throw new UsageError('cannot set output bytes limit if -x is not specified');
+  }
+  if (a.replayPath !== null && a.recordPath !== null && a.replayPath === a.recordPath) {
+    throw new UsageError('-r and -w name the same file; write the filtered copy elsewhere');
   }
   return a;
 }
@@ -326,6 +388,20 @@ Flags (-flag and --flag are the same; give values as "-B 64" or "-B=64"):
   -L\tdo not output lost-event records
   -o FILE
     \twrite output to FILE (created or truncated, mode 0600) instead of standard output
+  -w FILE
+    \trecord every event (all fields, captured bytes, process info) to FILE instead of
+    \tprinting it; replay with -r. Combine with -x to record bytes
+  -r FILE
+    \tread events from a recording made with -w instead of tracing (no root needed);
+    \tfilters, -c, -f, --summary and --map apply as when tracing
+  --summary [N]
+    \tinstead of each event, print a table of the top talkers (src -> dst, type, events,
+    \tbytes, rate) at exit, and every N seconds when N is given
+  --map [PORT]
+    \tserve a live graph of who talks to whom on http://127.0.0.1:PORT (default: a free
+    \tport); the URL, with its access token, is printed at start
+  --print
+    \tprint the event stream too when -w, --summary or --map is given
   -h, --help
     \tshow this help
   --version
@@ -344,4 +420,6 @@ Examples:
   ipcdump -t signal
   ipcdump -t pipe -x -B 64 -f json -o /tmp/ipc.jsonl
   ipcdump -p 1234 -S nginx -c 100
+  ipcdump -x -w /tmp/ipc.ipcd        then: ipcdump -r /tmp/ipc.ipcd --summary
+  ipcdump --map
 `;

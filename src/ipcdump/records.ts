@@ -11,6 +11,7 @@ import type { IpcEvent, IpcType, Metadata } from './event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from './event';
 import type { ProcTable } from './proc-table';
 import type { MonotonicToWall } from '../runtime/clock';
+import type { ProcEvent } from './proc-info';
 import { signalName } from './signals';
 import { syscallName } from './syscall-names';
 import { serviceName } from './services';
@@ -105,6 +106,8 @@ export class RecordDecoder {
     private readonly procs: ProcTable,
     private readonly clock: MonotonicToWall,
     private readonly wantBytes: boolean,
+    /** Fork/exec/exit as the kernel reported them (the live map and recordings want ppid). */
+    private readonly onProc?: (ev: ProcEvent) => void,
   ) {}
 
   /** Decode one record; returns an event for REC_IPC, undefined otherwise. */
@@ -120,17 +123,27 @@ export class RecordDecoder {
       case REC_KIND.REC_PROC_FORK:
       case REC_KIND.REC_PROC_COMM: {
         const pid = buf.readInt32LE(off + PROC_REC.pid);
-        this.procs.set(pid, cstr(buf, off + PROC_REC.comm, 16));
+        const comm = cstr(buf, off + PROC_REC.comm, 16);
+        this.procs.set(pid, comm);
+        if (this.onProc) this.reportProc(kind === REC_KIND.REC_PROC_FORK ? 'fork' : 'comm', buf, off, pid, comm);
         return undefined;
       }
       case REC_KIND.REC_PROC_EXIT: {
         const pid = buf.readInt32LE(off + PROC_REC.pid);
-        this.procs.exit(pid, cstr(buf, off + PROC_REC.comm, 16));
+        const comm = cstr(buf, off + PROC_REC.comm, 16);
+        this.procs.exit(pid, comm);
+        if (this.onProc) this.reportProc('exit', buf, off, pid, comm);
         return undefined;
       }
       default:
         return undefined;
     }
+  }
+
+  private reportProc(kind: ProcEvent['kind'], buf: Buffer, off: number, pid: number, comm: string): void {
+    const ppid = kind === 'fork' ? buf.readInt32LE(off + PROC_REC.ppid) : -1;
+    const timeNs = this.clock.toWallNs(buf.readBigUInt64LE(off + REC_HDR.ts));
+    this.onProc!({ kind, pid, ppid, comm, timeNs });
   }
 
   /** Call after each batch: forgets bytes whose event record never came (it was lost). */

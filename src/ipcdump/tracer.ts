@@ -17,6 +17,7 @@ import { IMPLEMENTED_TYPES } from './types';
 import { makeEventFilter, emptyFilterOptions, type FilterOptions } from './filter';
 import { RecordDecoder, TYPE_IDS, TYPE_NAMES } from './records';
 import { ProcTable } from './proc-table';
+import type { ProcEvent } from './proc-info';
 import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
@@ -46,6 +47,11 @@ export interface TraceOptions {
   onMissed?: (count: number) => void;
   /** Events whose captured bytes were cut short because the ring was full (-x). */
   onBytesCut?: (count: number) => void;
+  /**
+   * Processes forked, renamed (exec, prctl) or exited while tracing, in ring order with the
+   * events (a fork comes before the child's first event). For process trees and recordings.
+   */
+  onProc?: (ev: ProcEvent) => void;
 }
 
 /**
@@ -123,7 +129,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
 
     const procs = new ProcTable();
     procs.seedFromProc();
-    this.decoder = new RecordDecoder(procs, this.clock, !!opts.captureBytes);
+    this.decoder = new RecordDecoder(procs, this.clock, !!opts.captureBytes, opts.onProc);
 
     const obj = BpfObject.open(opts.objectPath ?? defaultObjectPath());
     try {
