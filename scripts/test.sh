@@ -11,7 +11,11 @@ npx tsc -p tsconfig.json
 # Files run one at a time because the integration tests trace the whole machine and would
 # see each other's traffic.
 status=0
-node --test --test-concurrency=1 --test-reporter=spec dist/test/unit/ dist/test/integration/ || status=1
+# test/e2e: whole-product tests on the host only (a real browser on the --map page, the
+# install packages); the VM kernel matrix runs test/integration alone.
+e2e=()
+[ -d dist/test/e2e ] && e2e=(dist/test/e2e/)
+node --test --test-concurrency=1 --test-reporter=spec dist/test/unit/ dist/test/integration/ "${e2e[@]}" || status=1
 # The build for kernels before 5.17 (bpf/include/legacy.h) loads here too: run the suites that
 # exercise its replaced loops and task reads with it (the VM matrix runs it on a real 5.10).
 echo "== again with the legacy BPF objects (IPCDUMP_BPF_BUILD=legacy)"
