@@ -113,25 +113,53 @@ export interface NativeAddon {
   libbpfVersion(): string;
 }
 
-const ADDON_RELATIVE = path.join('native', 'build', 'Release', 'ipcdump_native.node');
+/**
+ * node-gyp-build's resolver: the same code the npm package's install script runs to decide
+ * whether a prebuild fits or the addon must be compiled, so the loader and the installer never
+ * disagree about which file is used.
+ */
+const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
 
 /**
- * Where the addon may be: $IPCDUMP_NATIVE_PATH, else native/build/Release under the package
- * root, found by walking up from this file (src/runtime when run from sources,
- * dist/src/runtime when compiled).
+ * native/ directories that may hold the addon: the package root's, found by walking up from
+ * this file (src/runtime when run from sources, dist/src/runtime when compiled).
  */
-export function addonCandidates(): string[] {
+export function nativeDirCandidates(): string[] {
   const out: string[] = [];
-  const override = process.env.IPCDUMP_NATIVE_PATH;
-  if (override !== undefined && override !== '') out.push(path.resolve(override));
   let dir = __dirname;
   for (let i = 0; i < 5; i++) {
-    out.push(path.join(dir, ADDON_RELATIVE));
+    out.push(path.join(dir, 'native'));
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return out;
+  return out.filter((d) => fs.existsSync(d));
+}
+
+/**
+ * The addon file in one native/ directory, node-gyp-build's order: build/Release (a build
+ * from source: a checkout after scripts/setup.sh, or the npm install script's fallback) before
+ * prebuilds/<platform>-<arch>/ (the packages' prebuilt addon, named as prebuildify names it:
+ * ipcdump_native.napi.glibc.node). A local build wins because the install script only builds
+ * when the prebuild failed to load. Undefined when neither exists.
+ */
+export function addonIn(nativeDir: string): string | undefined {
+  try {
+    return nodeGypBuild.path(nativeDir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addon file that will be loaded: $IPCDUMP_NATIVE_PATH, else the first native/ that has one. */
+export function addonPath(): string | undefined {
+  const override = process.env.IPCDUMP_NATIVE_PATH;
+  if (override !== undefined && override !== '') return path.resolve(override);
+  for (const dir of nativeDirCandidates()) {
+    const found = addonIn(dir);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 let cached: NativeAddon | undefined;
@@ -139,11 +167,11 @@ let cached: NativeAddon | undefined;
 /** Loads (once) and returns the addon; throws an Error telling the user how to build it. */
 export function loadNative(): NativeAddon {
   if (cached !== undefined) return cached;
-  const candidates = addonCandidates();
-  const found = candidates.find((p) => fs.existsSync(p));
+  const found = addonPath();
   if (found === undefined) {
     throw new Error(
-      `ipcdump's native addon is not built (no ${ADDON_RELATIVE} found); ` +
+      "ipcdump's native addon is not built (no native/build/Release/ipcdump_native.node and no " +
+        `prebuild for ${process.platform}-${process.arch} in native/prebuilds); ` +
         'run scripts/setup.sh to install the build dependencies and build it',
     );
   }
@@ -152,10 +180,12 @@ export function loadNative(): NativeAddon {
     cached = require(found) as NativeAddon;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(
-      `cannot load ipcdump's native addon ${found}: ${reason}; ` +
-        'run scripts/setup.sh (it needs libbpf1 installed and must match this Node.js version)',
-    );
+    // An installed package fails here when the libbpf runtime library is missing: say which
+    // package brings it rather than pointing at the source set-up.
+    const hint = /libbpf\.so/.test(reason)
+      ? 'install the libbpf runtime library (Debian/Ubuntu: apt install libbpf1)'
+      : 'run scripts/setup.sh (it needs libbpf1 installed and must match this Node.js version)';
+    throw new Error(`cannot load ipcdump's native addon ${found}: ${reason}; ${hint}`);
   }
   return cached;
 }

@@ -1,5 +1,8 @@
 /** Pure tests of libbpf log parsing and of how runtime errors are worded. */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -14,7 +17,7 @@ import {
 } from '../../src/runtime/errors';
 import { failedPrograms, stripLibbpfPrefix, tail, verifierLogs, warnings } from '../../src/runtime/libbpf-log';
 import type { LibbpfLogEntry } from '../../src/runtime/native';
-import { addonCandidates } from '../../src/runtime/native';
+import { addonIn, addonPath } from '../../src/runtime/native';
 
 const warn = (message: string): LibbpfLogEntry => ({ level: 'warn', message });
 const debug = (message: string): LibbpfLogEntry => ({ level: 'debug', message });
@@ -155,16 +158,33 @@ describe('error messages', () => {
 });
 
 describe('native addon location', () => {
-  it('honours IPCDUMP_NATIVE_PATH first, then walks up to native/build/Release', () => {
+  it('honours IPCDUMP_NATIVE_PATH first', () => {
     const saved = process.env.IPCDUMP_NATIVE_PATH;
     process.env.IPCDUMP_NATIVE_PATH = '/opt/x/ipcdump_native.node';
     try {
-      const c = addonCandidates();
-      assert.equal(c[0], '/opt/x/ipcdump_native.node');
-      assert.ok(c.slice(1).every((p) => p.endsWith('native/build/Release/ipcdump_native.node')));
+      assert.equal(addonPath(), '/opt/x/ipcdump_native.node');
     } finally {
       if (saved === undefined) delete process.env.IPCDUMP_NATIVE_PATH;
       else process.env.IPCDUMP_NATIVE_PATH = saved;
+    }
+  });
+
+  it('takes a build from source over a prebuild, and the prebuild of this platform when there is no build', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcdump-native-'));
+    try {
+      assert.equal(addonIn(dir), undefined);
+      const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+      fs.mkdirSync(prebuilds, { recursive: true });
+      // Another platform's prebuild is never chosen.
+      fs.mkdirSync(path.join(dir, 'prebuilds', 'win32-ia32'));
+      fs.writeFileSync(path.join(dir, 'prebuilds', 'win32-ia32', 'ipcdump_native.napi.node'), '');
+      fs.writeFileSync(path.join(prebuilds, 'ipcdump_native.napi.glibc.node'), '');
+      assert.equal(addonIn(dir), path.join(prebuilds, 'ipcdump_native.napi.glibc.node'));
+      fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'build', 'Release', 'ipcdump_native.node'), '');
+      assert.equal(addonIn(dir), path.join(dir, 'build', 'Release', 'ipcdump_native.node'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
