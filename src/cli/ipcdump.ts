@@ -17,7 +17,8 @@ import type { IpcType, OutputRecord } from '../ipcdump/event';
 import type { EventConsumer } from '../ipcdump/consumer';
 import { ProcInfoCache, type ProcEvent } from '../ipcdump/proc-info';
 import { openRecordingWriter } from '../ipcdump/recording/writer';
-import { replayRecording, type Replay } from '../ipcdump/recording/reader';
+import { openRecording, type Recording, type Replay } from '../ipcdump/recording/reader';
+import type { RecordingMeta } from '../ipcdump/recording/format';
 import { createSummaryConsumer } from '../ipcdump/summary';
 import { startMapServer } from '../map/server';
 import { runDoctor } from './doctor';
@@ -40,7 +41,45 @@ function streamConsumer(args: IpcdumpArgs, sink: OutputSink): EventConsumer {
   };
 }
 
-async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInfoCache, types: ReadonlySet<IpcType>): Promise<EventConsumer[]> {
+/** -B values combined: the smaller cut wins; 0 = no cut. */
+function tighterLimit(a: number, b: number): number {
+  return a === 0 ? b : b === 0 ? a : Math.min(a, b);
+}
+
+/**
+ * The header of a -w recording. Live: this machine, now. A filtered copy (-r A -w B) keeps
+ * A's host, kernel and start (the events happened there and then) and names A's writer.
+ */
+function recordingMeta(args: IpcdumpArgs, types: ReadonlySet<IpcType>, startNs: bigint, source: RecordingMeta | undefined): RecordingMeta {
+  const argv = process.argv.slice(2);
+  if (!source) {
+    return { writer: versionString(), hostname: os.hostname(), kernel: os.release(), startNs, types: [...types], captureBytes: args.dumpBytes, byteLimit: args.bytesLimit, argv };
+  }
+  return {
+    writer: versionString(),
+    hostname: source.hostname,
+    kernel: source.kernel,
+    startNs: source.startNs,
+    types: source.types.filter((t) => types.has(t)),
+    captureBytes: source.captureBytes && args.dumpBytes,
+    byteLimit: args.dumpBytes ? tighterLimit(source.byteLimit, args.bytesLimit) : 0,
+    argv,
+    copiedFrom: { writer: source.writer, argv: source.argv },
+  };
+}
+
+interface SourceInfo {
+  /** Live: when tracing started; replay: the recording's start. */
+  startNs: bigint;
+  /** Replay only: the recording's header. */
+  recording?: RecordingMeta;
+  /** Replay only: where the recording ended, once known (end marker, else the last entry read). */
+  endNs?: () => bigint;
+  /** A consumer failed after start (disk full under -w): print one line, stop, exit 1. */
+  fail(err: Error): void;
+}
+
+async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInfoCache, types: ReadonlySet<IpcType>, src: SourceInfo): Promise<EventConsumer[]> {
   const consumers: EventConsumer[] = [];
   try {
     if (printsStream(args)) consumers.push(streamConsumer(args, sink));
@@ -48,20 +87,24 @@ async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInf
       consumers.push(
         await openRecordingWriter(args.recordPath, {
           procs,
-          meta: {
-            writer: versionString(),
-            hostname: os.hostname(),
-            kernel: os.release(),
-            startNs: BigInt(Date.now()) * 1_000_000n,
-            types: [...types],
-            captureBytes: args.dumpBytes,
-            byteLimit: args.bytesLimit,
-            argv: process.argv.slice(2),
-          },
+          meta: recordingMeta(args, types, src.startNs, src.recording),
+          endNs: src.endNs,
+          onError: (err) => src.fail(err),
         }),
       );
     }
-    if (args.summary) consumers.push(createSummaryConsumer({ format: args.format, sink, everySec: args.summaryEverySec }));
+    if (args.summary) {
+      consumers.push(
+        createSummaryConsumer({
+          format: args.format,
+          sink,
+          everySec: args.summaryEverySec,
+          clock: src.recording ? 'recording' : 'wall',
+          startNs: src.startNs,
+          endNs: src.endNs,
+        }),
+      );
+    }
     if (args.map) {
       const map = await startMapServer({ port: args.mapPort, procs, types, captureBytes: args.dumpBytes, source: args.replayPath ?? 'live' });
       consumers.push(map);
@@ -102,20 +145,45 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`ipcdump: warning: -B ${args.bytesLimit} is above the per-event maximum; capturing at most ${MAX_CAPTURE_BYTES} bytes per event\n`);
   }
 
-  const sink = new OutputSink({ path: args.outputPath });
+  // A recording is opened (header checked) before any output file is created or truncated:
+  // `-r garbage -w out` must not clobber out.
+  let recording: Recording | undefined;
+  if (replaying) {
+    try {
+      recording = await openRecording(args.replayPath!);
+    } catch (err) {
+      throw new FatalError((err as Error).message, { cause: err });
+    }
+  }
+  let sink: OutputSink;
+  try {
+    sink = new OutputSink({ path: args.outputPath });
+  } catch (err) {
+    await recording?.close();
+    throw err;
+  }
   // Replaying never reads /proc: the recording's processes are not this machine's now.
   const procs = new ProcInfoCache(replaying ? null : '/proc');
+  let replay: Replay | undefined;
+  let fail = (err: Error): void => {
+    throw err;
+  };
   let consumers: EventConsumer[];
   try {
-    consumers = await openConsumers(args, sink, procs, plan.enabled);
+    consumers = await openConsumers(args, sink, procs, plan.enabled, {
+      startNs: recording ? recording.meta.startNs : BigInt(Date.now()) * 1_000_000n,
+      recording: recording?.meta,
+      endNs: recording ? () => replay?.endNs ?? recording!.meta.startNs : undefined,
+      fail: (err) => fail(err),
+    });
   } catch (err) {
+    await recording?.close();
     sink.close();
     throw new FatalError((err as Error).message, { cause: err });
   }
 
   let remaining = args.count; // 0 = unlimited
   let trace: IpcTrace | undefined;
-  let replay: Replay | undefined;
   let stopped = false;
   // Ctrl-C, SIGTERM, `ipcdump | head` (EPIPE), output errors, -c and the end of a replay all
   // end here; stopping drains the ring, so what the kernel saw still reaches every consumer.
@@ -131,6 +199,10 @@ async function main(argv: string[]): Promise<void> {
       if (failed) throw failed.reason;
     },
   });
+  fail = (err) => {
+    process.stderr.write(`ipcdump: ${err.message}\n`);
+    void finish(1);
+  };
 
   const onRecord = (rec: OutputRecord): void => {
     if (rec.kind === 'lost' && args.noLost) return;
@@ -152,23 +224,17 @@ async function main(argv: string[]): Promise<void> {
     for (let i = 0; i < consumers.length; i++) consumers[i].procEvent?.(ev);
   };
 
-  if (replaying) {
-    try {
-      replay = await replayRecording(args.replayPath!, {
-        types: plan.enabled,
-        filters: args.filter,
-        captureBytes: args.dumpBytes,
-        byteLimit: args.bytesLimit,
-        procs,
-        onRecord,
-        onProc,
-        onBatchEnd,
-      });
-    } catch (err) {
-      await Promise.allSettled(consumers.map((c) => c.close()));
-      sink.close();
-      throw new FatalError((err as Error).message, { cause: err });
-    }
+  if (recording) {
+    replay = recording.replay({
+      types: plan.enabled,
+      filters: args.filter,
+      captureBytes: args.dumpBytes,
+      byteLimit: args.bytesLimit,
+      procs,
+      onRecord,
+      onProc,
+      onBatchEnd,
+    });
     let stats;
     try {
       stats = await replay.done;
@@ -179,7 +245,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (stats.truncatedBytes > 0) {
-      process.stderr.write(`ipcdump: ${args.replayPath}: the recording ends in the middle of an entry (${stats.truncatedBytes} bytes ignored); it was cut off, everything before was read\n`);
+      process.stderr.write(`ipcdump: note: ${args.replayPath} ends in the middle of an entry (the recording was cut off); replayed everything before it, ignored the last ${stats.truncatedBytes} bytes\n`);
+    } else if (!stats.complete && !stopped) {
+      process.stderr.write(`ipcdump: note: ${args.replayPath} has no end marker (ipcdump was killed while recording); replayed all of it\n`);
     }
     if (stopped) return;
     if (args.map) {
