@@ -54,28 +54,11 @@ struct {
 		_done;                                                                           \
 	})
 
-#ifdef BPF_PREEMPT_GUARD
-/* The `preempt` build (Linux 6.10+, chosen by src/runtime/objects.ts where the hooks can be
- * preempted): each syscall hook runs its body with preemption off, so no other thread's run
- * of it can start on this CPU half-way and be skipped by the recursion guard. Only the few
- * instructions between the kernel's guard and this call stay preemptible, so the backup
- * copies are not loaded with this build; a skip there is still counted and reported. */
-extern void bpf_preempt_disable(void) __ksym;
-extern void bpf_preempt_enable(void) __ksym;
-#define HOOK_PREEMPT_OFF() bpf_preempt_disable()
-#define HOOK_PREEMPT_ON() bpf_preempt_enable()
-#else
-#define HOOK_PREEMPT_OFF() do {} while (0)
-#define HOOK_PREEMPT_ON() do {} while (0)
-#endif
-
 /* A hook body, then the release of the scratch slot it may have claimed. */
 #define HOOK_BODY(body, regs, arg)                                                               \
 	({                                                                                       \
-		HOOK_PREEMPT_OFF();                                                              \
 		if (body(regs, arg))                                                             \
 			SCRATCH_RELEASE();                                                       \
-		HOOK_PREEMPT_ON();                                                               \
 		0;                                                                               \
 	})
 

@@ -5,14 +5,11 @@
  * by the kernel while another thread's run of the same program is preempted on that CPU, and
  * the backup copy stands in. Elsewhere the backups would only double the programs every
  * syscall runs (bench devnull: 1.95x instead of 1.67x on a 6.18 kernel in mode `none`), so
- * they are left out; skipped runs are still counted and reported as lost events. Where the
- * kernel has bpf_preempt_disable (6.10+), the `preempt` object build (src/runtime/objects.ts)
- * makes them unnecessary: the hooks cannot be preempted half-way at all.
+ * they are left out; skipped runs are still counted and reported as lost events.
  * IPCDUMP_BACKUP_HOOKS=0|1 overrides the choice.
  */
 import * as os from 'node:os';
-import { syscallHooksPreemptible, type PreemptionInfo, preemptionMode } from './preemption';
-import { objectBuild, type ObjectBuild } from './objects';
+import { preemptible, preemptionMode, type PreemptionInfo } from './preemption';
 
 export interface BackupHooksChoice {
   on: boolean;
@@ -20,19 +17,24 @@ export interface BackupHooksChoice {
   why: string;
 }
 
-export function backupHooksChoice(
-  release = os.release(),
-  preemption: () => PreemptionInfo = preemptionMode,
-  build: () => ObjectBuild = objectBuild,
-): BackupHooksChoice {
+function faultableSyscallTracepoints(release: string): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 6 || (major === 6 && minor >= 13);
+}
+
+export function backupHooksChoice(release = os.release(), preemption: () => PreemptionInfo = preemptionMode): BackupHooksChoice {
   const forced = process.env.IPCDUMP_BACKUP_HOOKS;
   if (forced === '0' || forced === '1') return { on: forced === '1', why: `IPCDUMP_BACKUP_HOOKS=${forced}` };
-  const p = syscallHooksPreemptible(release, preemption);
-  if (!p.on) return { on: false, why: p.why };
-  // The preempt build keeps the hooks from being preempted at all (include/backup_hooks.h).
-  if (build() === 'preempt') return { on: false, why: `${p.why}, but the hooks turn preemption off (bpf_preempt_disable, the preempt build)` };
-  return { on: true, why: p.why };
+  if (!faultableSyscallTracepoints(release)) return { on: false, why: 'syscall tracepoints are not preemptible before Linux 6.13' };
+  const p = preemption();
+  const mode = p.mode ? `preemption mode ${p.mode} (${p.source})` : `preemption mode ${p.source}`;
+  return preemptible(p.mode)
+    ? { on: true, why: `Linux 6.13+ with ${mode} can preempt them half-way` }
+    : { on: false, why: `${mode} never preempts them` };
 }
+
 export function backupHooks(release = os.release()): boolean {
   return backupHooksChoice(release).on;
 }

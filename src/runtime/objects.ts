@@ -4,10 +4,6 @@
  * Builds of the same source (bpf/include/legacy.h, bpf/fdfile.h):
  *   `X.bpf.o`         bpf_loop and BTF-typed task access (Linux >= 5.17); for ipcdump also
  *                     bpf_rdonly_cast (Linux >= 6.2), which makes its fd lookups plain loads;
- *   `X.preempt.bpf.o` ipcdump and ebpftracer where syscall hooks can be preempted half-way
- *                     (6.13+ in mode full/lazy/rt) and bpf_preempt_disable exists (6.10+):
- *                     the default build with preemption off in each syscall hook
- *                     (bpf/include/backup_hooks.h), so the kernel never skips a run;
  *   `X.nocast.bpf.o`  ipcdump for 5.17 .. 6.1: fd lookups by bpf_probe_read_kernel();
  *   `X.legacy.bpf.o`  ipcdump and ebpftracer for 5.10 .. 5.16: no bpf_loop, no BTF task.
  * An older verifier refuses a program that merely contains the newer code, so the choice is
@@ -15,16 +11,14 @@
  */
 import * as path from 'node:path';
 import { kernelHasHelper, kernelHasKfunc } from './capabilities';
-import { syscallHooksPreemptible } from './preemption';
 
-export type ObjectBuild = 'default' | 'preempt' | 'nocast' | 'legacy';
-const BUILDS: readonly ObjectBuild[] = ['default', 'preempt', 'nocast', 'legacy'];
+export type ObjectBuild = 'default' | 'nocast' | 'legacy';
+const BUILDS: readonly ObjectBuild[] = ['default', 'nocast', 'legacy'];
 
 /** Tools that have each extra build (bpf/Makefile's LEGACY and NOCAST lists). */
 const HAS_BUILD: Record<Exclude<ObjectBuild, 'default'>, ReadonlySet<string>> = {
   legacy: new Set(['ipcdump', 'ebpftracer']),
   nocast: new Set(['ipcdump']),
-  preempt: new Set(['ipcdump', 'ebpftracer']),
 };
 
 function forcedBuild(): ObjectBuild | undefined {
@@ -33,27 +27,22 @@ function forcedBuild(): ObjectBuild | undefined {
 }
 
 /**
- * The build for this kernel. IPCDUMP_BPF_BUILD=default|preempt|nocast|legacy overrides the
- * choice (the test suite uses it to run the other builds on this kernel too).
+ * The build for this kernel. IPCDUMP_BPF_BUILD=default|nocast|legacy overrides the choice
+ * (the test suite uses it to run the older builds on a new kernel too).
  */
 export function objectBuild(): ObjectBuild {
   const forced = forcedBuild();
   if (forced) return forced;
   if (!kernelHasHelper('loop')) return 'legacy';
-  if (!kernelHasKfunc('bpf_rdonly_cast')) return 'nocast';
-  if (kernelHasKfunc('bpf_preempt_disable') && syscallHooksPreemptible().on) return 'preempt';
-  return 'default';
+  return kernelHasKfunc('bpf_rdonly_cast') ? 'default' : 'nocast';
 }
 
 /** Why `tool`'s object was chosen, for --doctor. */
 export function objectBuildReason(tool: string): string {
   const forced = forcedBuild();
   if (forced) return `forced by IPCDUMP_BPF_BUILD=${forced}`;
-  if (!HAS_BUILD.legacy.has(tool) && !HAS_BUILD.nocast.has(tool) && !HAS_BUILD.preempt.has(tool)) return 'one build for every kernel';
+  if (!HAS_BUILD.legacy.has(tool) && !HAS_BUILD.nocast.has(tool)) return 'one build for every kernel';
   const build = objectBuild();
-  if (build === 'preempt' && HAS_BUILD.preempt.has(tool)) {
-    return `the kernel has bpf_preempt_disable (Linux >= 6.10) and ${syscallHooksPreemptible().why}: the syscall hooks turn preemption off`;
-  }
   if (build === 'legacy') return 'the kernel has no bpf_loop (Linux < 5.17): bounded loops instead (bytes of at most 64 iovecs per call)';
   if (!HAS_BUILD.nocast.has(tool)) return 'the kernel has bpf_loop (Linux >= 5.17)';
   return build === 'nocast'

@@ -102,25 +102,3 @@ export function preemptionMode(): PreemptionInfo {
   if (fromUname) return (cached = { mode: fromUname, source: 'uname -v' });
   return (cached = { source: 'unknown: no readable sched/preempt, preempt= or kernel config' });
 }
-
-/** Linux 6.13 made syscall tracepoints faultable: their programs run with preemption on. */
-export function faultableSyscallTracepoints(release = os.release()): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  if (!m) return false;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major > 6 || (major === 6 && minor >= 13);
-}
-
-export interface HooksPreemptible {
-  on: boolean;
-  /** one clause for --doctor */
-  why: string;
-}
-
-/** Can this kernel preempt a syscall-hook program half-way (and so skip another thread's run)? */
-export function syscallHooksPreemptible(release = os.release(), preemption: () => PreemptionInfo = preemptionMode): HooksPreemptible {
-  if (!faultableSyscallTracepoints(release)) return { on: false, why: 'syscall tracepoints are not preemptible before Linux 6.13' };
-  const p = preemption();
-  const mode = p.mode ? `preemption mode ${p.mode} (${p.source})` : `preemption mode ${p.source}`;
-  return preemptible(p.mode) ? { on: true, why: `Linux 6.13+ with ${mode} can preempt them half-way` } : { on: false, why: `${mode} never preempts them` };
-}

@@ -29,7 +29,6 @@ import {
 } from '../../src/runtime';
 import { tryProgram } from '../../src/runtime/capabilities';
 import { backupHooks } from '../../src/runtime/backup-hooks';
-import { syscallHooksPreemptible } from '../../src/runtime/preemption';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SELFTEST = path.join(ROOT, 'build', 'bpf', 'selftest.bpf.o');
@@ -93,9 +92,9 @@ function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
 function openSelftest(targetTgid: number): BpfObject {
   const obj = BpfObject.open(SELFTEST);
   obj.setGlobalU32('target_tgid', targetTgid);
-  // Where the kernel may skip a preempted program's hit, the backup copy stands in, so a burst
-  // can still be counted exactly (the selftest object has no preempt build, unlike the tools).
-  if (backupHooks() || syscallHooksPreemptible().on) {
+  // Where the kernel may skip a preempted program's hit, the backup copy stands in (as in
+  // the tools), so a burst can still be counted exactly.
+  if (backupHooks()) {
     obj.setAutoload('selftest_ppid_b', true);
     obj.setGlobalBool('backup', true);
   }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backupHooksChoice } from '../../src/runtime/backup-hooks';
-import type { ObjectBuild } from '../../src/runtime/objects';
 import { parseCmdline, parseConfig, parseSchedPreempt, parseUnameVersion, preemptible, type PreemptionInfo } from '../../src/runtime/preemption';
 
 function withEnv(value: string | undefined, fn: () => void): void {
@@ -17,27 +16,22 @@ function withEnv(value: string | undefined, fn: () => void): void {
 }
 
 const mode = (m?: PreemptionInfo['mode']) => (): PreemptionInfo => ({ mode: m, source: m ? 'test' : 'unknown (test)' });
-const build = (b: ObjectBuild) => (): ObjectBuild => b;
 
 test('backup syscall hooks: Linux 6.13+ (faultable syscall tracepoints) and a preempting scheduler', () => {
   withEnv(undefined, () => {
     assert.equal(backupHooksChoice('5.10.0-32-amd64', mode('full')).on, false);
     assert.equal(backupHooksChoice('6.12.117+deb12-amd64', mode('lazy')).on, false);
-    assert.equal(backupHooksChoice('6.13.0', mode('full'), build('default')).on, true);
-    assert.equal(backupHooksChoice('7.3.4+deb13-amd64', mode('lazy'), build('default')).on, true);
-    assert.equal(backupHooksChoice('7.3.4+deb13-amd64', mode('rt'), build('default')).on, true);
+    assert.equal(backupHooksChoice('6.13.0', mode('full')).on, true);
+    assert.equal(backupHooksChoice('7.3.4+deb13-amd64', mode('lazy')).on, true);
+    assert.equal(backupHooksChoice('7.3.4+deb13-amd64', mode('rt')).on, true);
     // The host: 6.18 in mode none never preempts the programs; the backups would be pure cost.
     const host = backupHooksChoice('6.18.44-fc-v769', mode('none'));
     assert.equal(host.on, false);
     assert.equal(host.why, 'preemption mode none (test) never preempts them');
     assert.equal(backupHooksChoice('6.18.44', mode('voluntary')).on, false);
     // Unknown mode: play safe.
-    assert.equal(backupHooksChoice('6.18.44', mode(undefined), build('default')).on, true);
+    assert.equal(backupHooksChoice('6.18.44', mode(undefined)).on, true);
     assert.equal(backupHooksChoice('garbage', mode('full')).on, false);
-    // The preempt build's hooks turn preemption off themselves: no backups needed.
-    const guarded = backupHooksChoice('7.3.4+deb13-amd64', mode('lazy'), build('preempt'));
-    assert.equal(guarded.on, false);
-    assert.match(guarded.why, /bpf_preempt_disable/);
   });
   withEnv('0', () => assert.deepEqual(backupHooksChoice('7.3.4', mode('lazy')), { on: false, why: 'IPCDUMP_BACKUP_HOOKS=0' }));
   withEnv('1', () => assert.equal(backupHooksChoice('5.10.0', mode('none')).on, true));
