@@ -349,15 +349,19 @@ export function parseArgs(argv: readonly string[]): IpcdumpArgs {
 // ---------------------------------------------------------------------------------------------
 
 const typeName = (t: (typeof TYPE_NAMES)[number]): string => `${t.short}|${t.long}`;
+// The second line starts at the tab like the first: help2man (the .deb's man pages) joins
+// lines of one indentation into a paragraph, and would make a deeper one a separate item.
 const TYPE_LINES =
-  TYPE_NAMES.slice(0, 6).map(typeName).join('  ') + '\n    \t      ' + TYPE_NAMES.slice(6).map(typeName).join('  ');
+  TYPE_NAMES.slice(0, 6).map(typeName).join('  ') + '\n    \t' + TYPE_NAMES.slice(6).map(typeName).join('  ');
 
+// help2man turns this text into the .deb's man page: no double quotes in a heading line (it
+// quotes headings in .SS).
 export const USAGE = `Usage: ipcdump [flags]
 
 Trace inter-process communication on this machine with eBPF and print who talks to whom.
 Needs root (CAP_BPF and CAP_PERFMON). Stop with Ctrl-C.
 
-Flags (-flag and --flag are the same; give values as "-B 64" or "-B=64"):
+Flags (-flag and --flag are the same; give values as -B 64 or -B=64):
   -t TYPE
     \ttrace only this IPC type (repeatable). Default: every type available in this build
     \t(currently: ${[...IMPLEMENTED_TYPES].join(', ')}).
