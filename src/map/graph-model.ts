@@ -1,0 +1,530 @@
+/**
+ * The live map's aggregation: processes as nodes, (src pid, dst pid, type) as edges, each
+ * edge with its event and byte totals and rates, and the changes since the last push.
+ *
+ * Why it is built this way:
+ *  - `record` runs once per event on the hot path (50,000/s and more): it does two Map lookups
+ *    with numeric keys, a few additions and a ring write, and allocates nothing once the
+ *    nodes and edges exist (the per-slot byte copy in RecentEvents is reused).
+ *  - Rates come from the events' own timestamps (a one-second sliding window kept as two
+ *    buckets per edge), so a recording replayed in a blink shows the rates it had, not
+ *    millions per second. Live, rates are read at the wall clock so a talker that went quiet
+ *    fades to 0; in a recording, at the newest event's time.
+ *  - `tick` (a few times a second) builds the delta: new and changed nodes, new edges, edges
+ *    whose rounded stats changed, removals. Every value is absolute, and a snapshot is built
+ *    from exactly what the last delta said, so a client that joins or resumes is consistent.
+ *  - Memory stays bounded: exited processes age out (with their edges), and past maxNodes /
+ *    maxEdges new talkers are only counted (Totals.overCap), never shown.
+ */
+import type { IpcEvent, IpcType, Metadata, OutputRecord } from '../ipcdump/event';
+import { UNKNOWN_COMM, UNKNOWN_PID } from '../ipcdump/event';
+import type { ProcEvent, ProcInfo } from '../ipcdump/proc-info';
+import { MAP_TYPES, type EdgeDetails, type EdgeInfo, type EdgeStats, type NodeDetails, type NodeInfo, type RecentEventMsg, type Totals } from './protocol';
+import { RecentEvents, RECENT_EVENTS } from './recent-events';
+
+/** Width of a rate bucket: rates are events in the last second. */
+export const RATE_WINDOW_MS = 1000;
+/** Live: an exited process stays on the map this long after its exit. */
+export const DEFAULT_AGE_MS = 60_000;
+export const DEFAULT_MAX_NODES = 2000;
+export const DEFAULT_MAX_EDGES = 10_000;
+/** pids are below 2^22 (pid_max limit); +1 for the unknown pid -1: 23 bits per endpoint. */
+const PID_SPAN = 1 << 23;
+/** Ticks between checks that quiet processes still exist (their exit record may have been lost). */
+const ALIVE_CHECK_TICKS = 40;
+const QUIET_MS = 10_000;
+
+export interface GraphModelOptions {
+  /** Process info at first sight of a pid (ppid, cgroup group). */
+  procs: { lookup(pid: number, comm?: string): ProcInfo };
+  /** 'wall': rates at the wall clock (live); 'events': at the newest event's time (a recording). */
+  clock: 'wall' | 'events';
+  /** Wall clock in ms (tests pass a fake). */
+  now?: () => number;
+  /** Exited processes are removed this long after exit; Infinity keeps them (recordings). */
+  ageMs?: number;
+  maxNodes?: number;
+  maxEdges?: number;
+  /** Live: whether a process still exists (catches exits whose record was lost). */
+  isAlive?: (pid: number) => boolean;
+}
+
+class MapNode {
+  exited = false;
+  exitMs = 0;
+  lastMs = 0;
+  readonly edges: MapEdge[] = [];
+  /** Queued for the next delta (new or changed). */
+  dirty = false;
+  /** Some delta has announced it (so its removal must be announced too). */
+  sent = false;
+  removed = false;
+  constructor(
+    readonly pid: number,
+    public comm: string,
+    public ppid: number,
+    public group: string,
+    public cgroup: string,
+  ) {}
+
+  info(): NodeInfo {
+    return { pid: this.pid, comm: this.comm, ppid: this.ppid, group: this.group, cgroup: this.cgroup, exited: this.exited };
+  }
+}
+
+class MapEdge {
+  events = 0;
+  bytes = 0;
+  firstNs: bigint;
+  lastNs: bigint;
+  firstMs: number;
+  lastMs: number;
+  /** Sliding window: the current bucket (index = ms / RATE_WINDOW_MS) and the one before. */
+  bucket: number;
+  curEvents = 0;
+  curBytes = 0;
+  prevEvents = 0;
+  prevBytes = 0;
+  /** What the last delta said (a snapshot repeats exactly this). */
+  sent = false;
+  sentEvents = 0;
+  sentBytes = 0;
+  sentRate = 0;
+  sentByteRate = 0;
+  readonly recent = new RecentEvents();
+  constructor(
+    readonly key: number,
+    readonly src: MapNode,
+    readonly dst: MapNode,
+    readonly type: number,
+    ns: bigint,
+    ms: number,
+  ) {
+    this.firstNs = this.lastNs = ns;
+    this.firstMs = this.lastMs = ms;
+    this.bucket = Math.floor(ms / RATE_WINDOW_MS);
+  }
+
+  info(): EdgeInfo {
+    return { k: this.key, s: this.src.pid, d: this.dst.pid, t: this.type };
+  }
+
+  sentStats(): EdgeStats {
+    return [this.key, this.sentEvents, this.sentBytes, this.sentRate, this.sentByteRate];
+  }
+}
+
+/** Two-bucket sliding window: ~events in the last RATE_WINDOW_MS before `nowMs`, per second. */
+export function windowRate(bucket: number, cur: number, prev: number, nowMs: number): number {
+  const nowBucket = nowMs / RATE_WINDOW_MS;
+  const nb = Math.floor(nowBucket);
+  let frac = nowBucket - nb;
+  let r: number;
+  if (nb === bucket) r = cur + prev * (1 - frac);
+  else if (nb === bucket + 1) r = cur * (1 - frac);
+  else if (nb < bucket) {
+    frac = 0; // events ahead of the clock (monotonic-to-wall skew): count them whole
+    r = cur + prev;
+  } else r = 0;
+  return (r * 1000) / RATE_WINDOW_MS;
+}
+
+/**
+ * Two significant digits (one decimal below 10): what a label shows, and coarse enough that a
+ * steady talker's rate does not change, and cost a push, at every tick.
+ */
+export function roundRate(x: number): number {
+  if (x < 0.05) return 0;
+  if (x < 10) return Math.round(x * 10) / 10;
+  const p = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.round(x / p) * p;
+}
+
+/** Bytes moved by one event: its `count` metadata (signals have none). */
+export function eventBytes(meta: Metadata): number {
+  for (let i = 0; i < meta.length; i++) {
+    const kv = meta[i];
+    if (kv[0] === 'count') {
+      const v = kv[1];
+      return typeof v === 'number' ? v : Number(v) || 0;
+    }
+  }
+  return 0;
+}
+
+export interface StateDelta {
+  nodes: NodeInfo[];
+  edges: EdgeInfo[];
+  stats: EdgeStats[];
+  goneNodes: number[];
+  goneEdges: number[];
+  totals: Totals;
+}
+
+export class GraphModel {
+  private readonly nodes = new Map<number, MapNode>();
+  private readonly edges = new Map<number, MapEdge>();
+  private readonly typeIndex = new Map<IpcType, number>(MAP_TYPES.map((t, i) => [t, i]));
+  private dirtyNodes: MapNode[] = [];
+  private newEdges: MapEdge[] = [];
+  private goneNodes: number[] = [];
+  private goneEdges: number[] = [];
+  private readonly now: () => number;
+  private readonly ageMs: number;
+  readonly maxNodes: number;
+  private readonly maxEdges: number;
+  private latestMs = 0;
+  private ticks = 0;
+  // totals, with the same two-bucket window as edges
+  private events = 0;
+  private bytes = 0;
+  private bucket = 0;
+  private curEvents = 0;
+  private curBytes = 0;
+  private prevEvents = 0;
+  private prevBytes = 0;
+  private overCap = 0;
+  private readonly lost: Record<string, number> = {};
+
+  constructor(private readonly opts: GraphModelOptions) {
+    this.now = opts.now ?? Date.now;
+    this.ageMs = opts.ageMs ?? (opts.clock === 'wall' ? DEFAULT_AGE_MS : Infinity);
+    this.maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES;
+    this.maxEdges = opts.maxEdges ?? DEFAULT_MAX_EDGES;
+  }
+
+  /** The time rates are read at. */
+  clockMs(): number {
+    return this.opts.clock === 'wall' ? this.now() : this.latestMs;
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  get edgeCount(): number {
+    return this.edges.size;
+  }
+
+  record(rec: OutputRecord): void {
+    if (rec.kind === 'lost') {
+      const t = rec.lost.lostType;
+      this.lost[t] = (this.lost[t] ?? 0) + rec.lost.count;
+      return;
+    }
+    this.recordEvent(rec.event);
+  }
+
+  recordEvent(ev: IpcEvent): void {
+    const t = this.typeIndex.get(ev.type);
+    if (t === undefined) return;
+    const ns = ev.timeNs;
+    const ms = Number(ns) / 1e6;
+    if (ms > this.latestMs) this.latestMs = ms;
+    // The edge first, straight from the pids: one lookup per event once it exists; the nodes
+    // are only looked up when an edge is new.
+    const sp = ev.src.pid;
+    const dp = ev.dst.pid;
+    let e = this.edges.get(((sp + 1) * PID_SPAN + (dp + 1)) * 8 + t);
+    if (e === undefined) {
+      e = this.newEdge(ev, t, ns, ms);
+      if (e === undefined) {
+        this.overCap++;
+        return;
+      }
+    } else {
+      const s = e.src;
+      const d = e.dst;
+      if (s.exited || d.exited) this.revive(e, ev, ms);
+      s.lastMs = ms;
+      d.lastMs = ms;
+    }
+    const n = eventBytes(ev.metadata);
+    e.events++;
+    e.bytes += n;
+    if (ns > e.lastNs) {
+      e.lastNs = ns;
+      e.lastMs = ms;
+    }
+    const b = Math.floor(ms / RATE_WINDOW_MS);
+    if (b === e.bucket) {
+      e.curEvents++;
+      e.curBytes += n;
+    } else if (b > e.bucket) {
+      if (b === e.bucket + 1) {
+        e.prevEvents = e.curEvents;
+        e.prevBytes = e.curBytes;
+      } else {
+        e.prevEvents = 0;
+        e.prevBytes = 0;
+      }
+      e.bucket = b;
+      e.curEvents = 1;
+      e.curBytes = n;
+    } else if (b === e.bucket - 1) {
+      // slightly out of order (another CPU's events in the same batch)
+      e.prevEvents++;
+      e.prevBytes += n;
+    }
+    e.recent.push(ev);
+
+    this.events++;
+    this.bytes += n;
+    if (b === this.bucket) {
+      this.curEvents++;
+      this.curBytes += n;
+    } else if (b > this.bucket) {
+      if (b === this.bucket + 1) {
+        this.prevEvents = this.curEvents;
+        this.prevBytes = this.curBytes;
+      } else {
+        this.prevEvents = 0;
+        this.prevBytes = 0;
+      }
+      this.bucket = b;
+      this.curEvents = 1;
+      this.curBytes = n;
+    } else if (b === this.bucket - 1) {
+      this.prevEvents++;
+      this.prevBytes += n;
+    }
+  }
+
+  private newEdge(ev: IpcEvent, t: number, ns: bigint, ms: number): MapEdge | undefined {
+    const s = this.node(ev.src.pid, ev.src.comm, ms);
+    const d = s === undefined ? undefined : this.node(ev.dst.pid, ev.dst.comm, ms);
+    if (s === undefined || d === undefined || this.edges.size >= this.maxEdges) return undefined;
+    const key = ((s.pid + 1) * PID_SPAN + (d.pid + 1)) * 8 + t;
+    const e = new MapEdge(key, s, d, t, ns, ms);
+    this.edges.set(key, e);
+    s.edges.push(e);
+    if (d !== s) d.edges.push(e);
+    this.newEdges.push(e);
+    return e;
+  }
+
+  /** The node of pid, created at first sight (asking ProcInfoCache once); undefined past the cap. */
+  private node(pid: number, comm: string, ms: number): MapNode | undefined {
+    let node = this.nodes.get(pid);
+    if (node === undefined) {
+      if (this.nodes.size >= this.maxNodes) return undefined;
+      if (pid === UNKNOWN_PID) node = new MapNode(pid, UNKNOWN_COMM, -1, '', '');
+      else {
+        const info = this.opts.procs.lookup(pid, comm);
+        node = new MapNode(pid, comm, info.ppid, info.group, info.cgroup);
+      }
+      this.nodes.set(pid, node);
+      this.markDirty(node);
+    } else if (node.exited) this.reviveNode(node, comm, ms);
+    node.lastMs = ms;
+    return node;
+  }
+
+  private revive(e: MapEdge, ev: IpcEvent, ms: number): void {
+    if (e.src.exited) this.reviveNode(e.src, ev.src.comm, ms);
+    if (e.dst.exited) this.reviveNode(e.dst, ev.dst.comm, ms);
+  }
+
+  /** Talking well after its exit: the pid was reused without a fork record we saw. */
+  private reviveNode(node: MapNode, comm: string, ms: number): void {
+    if (ms <= node.exitMs + RATE_WINDOW_MS) return; // the last words of an exiting process
+    node.exited = false;
+    node.comm = comm;
+    this.markDirty(node);
+  }
+
+  private markDirty(node: MapNode): void {
+    if (!node.dirty) {
+      node.dirty = true;
+      this.dirtyNodes.push(node);
+    }
+  }
+
+  procEvent(ev: ProcEvent): void {
+    const node = this.nodes.get(ev.pid);
+    if (node === undefined) return;
+    const ms = Number(ev.timeNs) / 1e6;
+    if (ev.kind === 'fork') {
+      // A known pid forked anew: the old process is gone for good; the new one starts clean.
+      if (node.exited) this.removeNode(node);
+      else if (node.ppid !== ev.ppid) {
+        node.ppid = ev.ppid;
+        this.markDirty(node);
+      }
+      return;
+    }
+    if (ev.kind === 'comm') {
+      if (node.comm !== ev.comm) {
+        node.comm = ev.comm;
+        this.markDirty(node);
+      }
+      return;
+    }
+    if (!node.exited) {
+      node.exited = true;
+      node.exitMs = ms;
+      this.markDirty(node);
+    }
+  }
+
+  private removeNode(node: MapNode): void {
+    if (node.removed) return;
+    node.removed = true;
+    this.nodes.delete(node.pid);
+    if (node.sent) this.goneNodes.push(node.pid);
+    for (const e of node.edges) {
+      if (!this.edges.delete(e.key)) continue;
+      if (e.sent) this.goneEdges.push(e.key);
+      const other = e.src === node ? e.dst : e.src;
+      if (other !== node) {
+        const i = other.edges.indexOf(e);
+        if (i >= 0) other.edges.splice(i, 1);
+      }
+    }
+    node.edges.length = 0;
+  }
+
+  /** Ages out exited processes (and, live, quiet ones that no longer exist). */
+  private age(now: number): void {
+    const checkAlive = this.opts.isAlive !== undefined && this.ticks % ALIVE_CHECK_TICKS === 0;
+    if (this.ageMs === Infinity && !checkAlive) return;
+    for (const node of this.nodes.values()) {
+      if (node.exited) {
+        if (now - node.exitMs > this.ageMs && node.lastMs <= node.exitMs + RATE_WINDOW_MS) this.removeNode(node);
+      } else if (checkAlive && node.pid > 0 && now - node.lastMs > QUIET_MS && !this.opts.isAlive!(node.pid)) {
+        node.exited = true;
+        node.exitMs = now;
+        this.markDirty(node);
+      }
+    }
+  }
+
+  totals(now = this.clockMs()): Totals {
+    return {
+      events: this.events,
+      bytes: this.bytes,
+      eventRate: roundRate(windowRate(this.bucket, this.curEvents, this.prevEvents, now)),
+      byteRate: roundRate(windowRate(this.bucket, this.curBytes, this.prevBytes, now)),
+      lost: { ...this.lost },
+      nodes: this.nodes.size,
+      edges: this.edges.size,
+      overCap: this.overCap,
+      clockMs: now,
+    };
+  }
+
+  /**
+   * What changed since the previous tick: called at the push rate, whether or not anyone
+   * listens (so removals never pile up). O(edges): rates decay without events, so every
+   * edge's rounded stats are compared with what was last sent.
+   */
+  tick(): StateDelta {
+    this.ticks++;
+    const now = this.clockMs();
+    this.age(now);
+    const nodes: NodeInfo[] = [];
+    for (const node of this.dirtyNodes) {
+      node.dirty = false;
+      if (node.removed) continue;
+      node.sent = true;
+      nodes.push(node.info());
+    }
+    this.dirtyNodes = [];
+    const edges: EdgeInfo[] = [];
+    for (const e of this.newEdges) if (this.edges.get(e.key) === e) edges.push(e.info());
+    this.newEdges = [];
+    const stats: EdgeStats[] = [];
+    for (const e of this.edges.values()) {
+      const r = roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now));
+      const br = roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now));
+      if (!e.sent || e.events !== e.sentEvents || r !== e.sentRate || br !== e.sentByteRate) {
+        e.sent = true;
+        e.sentEvents = e.events;
+        e.sentBytes = e.bytes;
+        e.sentRate = r;
+        e.sentByteRate = br;
+        stats.push([e.key, e.events, e.bytes, r, br]);
+      }
+    }
+    const delta: StateDelta = { nodes, edges, stats, goneNodes: this.goneNodes, goneEdges: this.goneEdges, totals: this.totals(now) };
+    this.goneNodes = [];
+    this.goneEdges = [];
+    return delta;
+  }
+
+  /** Everything the deltas so far have said: what a new or resumed page starts from. */
+  snapshot(totals: Totals): StateDelta {
+    const nodes: NodeInfo[] = [];
+    for (const node of this.nodes.values()) if (node.sent) nodes.push(node.info());
+    const edges: EdgeInfo[] = [];
+    const stats: EdgeStats[] = [];
+    for (const e of this.edges.values()) {
+      if (!e.sent) continue;
+      edges.push(e.info());
+      stats.push(e.sentStats());
+    }
+    return { nodes, edges, stats, goneNodes: [], goneEdges: [], totals };
+  }
+
+  edgeDetails(key: number): EdgeDetails | null {
+    const e = this.edges.get(key);
+    if (e === undefined) return null;
+    const span = (e.lastMs - e.firstMs) / 1000;
+    const recent: RecentEventMsg[] = [];
+    for (let i = 0; i < e.recent.size; i++) recent.push(e.recent.message(i, e.type, e.src.pid, e.dst.pid));
+    const now = this.clockMs();
+    return {
+      kind: 'edge',
+      edge: e.info(),
+      stats: [
+        e.key,
+        e.events,
+        e.bytes,
+        roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now)),
+        roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now)),
+      ],
+      avgEventRate: span > 0 ? roundRate(e.events / span) : e.events,
+      firstNs: e.firstNs.toString(),
+      lastNs: e.lastNs.toString(),
+      src: e.src.info(),
+      dst: e.dst.info(),
+      recent,
+    };
+  }
+
+  nodeDetails(pid: number): NodeDetails | null {
+    const node = this.nodes.get(pid);
+    if (node === undefined) return null;
+    const now = this.clockMs();
+    const edges = node.edges.map((e) => ({
+      edge: e.info(),
+      stats: [
+        e.key,
+        e.events,
+        e.bytes,
+        roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now)),
+        roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now)),
+      ] as EdgeStats,
+    }));
+    // The newest RECENT_EVENTS over all its edges: a merge of the edges' rings (each newest first).
+    const pos = new Array<number>(node.edges.length).fill(0);
+    const recent: RecentEventMsg[] = [];
+    while (recent.length < RECENT_EVENTS) {
+      let best = -1;
+      let bestNs = 0n;
+      for (let j = 0; j < node.edges.length; j++) {
+        const r = node.edges[j].recent;
+        if (pos[j] >= r.size) continue;
+        const ns = r.timeAt(pos[j]);
+        if (best < 0 || ns > bestNs) {
+          best = j;
+          bestNs = ns;
+        }
+      }
+      if (best < 0) break;
+      const e = node.edges[best];
+      recent.push(e.recent.message(pos[best]++, e.type, e.src.pid, e.dst.pid));
+    }
+    return { kind: 'node', node: node.info(), edges, recent };
+  }
+}
