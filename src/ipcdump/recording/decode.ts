@@ -10,6 +10,7 @@
  */
 import type { Endpoint, IpcEvent, IpcType, Metadata, OutputRecord } from '../event';
 import type { ProcEvent, ProcInfo } from '../proc-info';
+import { readI64 } from './le';
 import { EVENT_FIXED, FIRST_OPTIONAL_KIND, F_BYTES, Kind, PROC_KINDS, Tag, TYPE_TABLE } from './format';
 
 /** A field or size that makes no sense; reader.ts adds the file and the offset. */
@@ -76,7 +77,7 @@ export class EntryDecoder {
         return;
       case Kind.END:
         need(end - start === 16, 'end marker of the wrong size');
-        this.lastNs = b.readBigInt64LE(start);
+        this.lastNs = readI64(b, start);
         this.ended = true;
         return;
       default:
@@ -98,14 +99,14 @@ export class EntryDecoder {
     need(type !== undefined, `unknown IPC type id ${typeId}`);
     this.read++;
     if (!this.wanted[typeId]) {
-      this.lastNs = b.readBigInt64LE(o + 20);
+      this.lastNs = readI64(b, o + 20);
       return;
     }
     const flags = b[o + 1];
     const n = b.readUInt16LE(o + 2);
     const src: Endpoint = { pid: b.readInt32LE(o + 4), comm: this.str(b.readUInt32LE(o + 12)) };
     const dst: Endpoint = { pid: b.readInt32LE(o + 8), comm: this.str(b.readUInt32LE(o + 16)) };
-    const timeNs = b.readBigInt64LE(o + 20);
+    const timeNs = readI64(b, o + 20);
     this.lastNs = timeNs;
     o += EVENT_FIXED;
     const metadata: Array<readonly [string, string | number]> = new Array(n);
@@ -163,7 +164,7 @@ export class EntryDecoder {
     need(end - o === 17, 'lost record of the wrong size');
     const lostType = TYPE_TABLE[b[o]];
     need(lostType !== undefined, `unknown IPC type id ${b[o]}`);
-    const timeNs = b.readBigInt64LE(o + 9);
+    const timeNs = readI64(b, o + 9);
     this.lastNs = timeNs;
     // Pid and comm filters do not apply: a live run reports the losses of every traced type.
     if (!this.wanted[b[o]]) return;
@@ -191,7 +192,7 @@ export class EntryDecoder {
     need(end - o === 21, 'process event of the wrong size');
     const kind = PROC_KINDS[b[o]];
     need(kind !== undefined, `unknown process event kind ${b[o]}`);
-    const timeNs = b.readBigInt64LE(o + 9);
+    const timeNs = readI64(b, o + 9);
     this.lastNs = timeNs;
     const ev: ProcEvent = { kind, pid: b.readInt32LE(o + 1), ppid: b.readInt32LE(o + 5), comm: this.str(b.readUInt32LE(o + 17)), timeNs };
     this.o.onProc?.(ev);

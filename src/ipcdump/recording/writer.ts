@@ -19,6 +19,7 @@
  */
 import * as fs from 'node:fs';
 import { errnoReason as reason } from './errno';
+import { writeI64, writeU32 } from './le';
 import type { EventConsumer } from '../consumer';
 import type { IpcEvent, LostRecord, OutputRecord } from '../event';
 import type { ProcEvent, ProcInfo, ProcInfoCache } from '../proc-info';
@@ -115,7 +116,7 @@ export class RecordingWriter implements EventConsumer {
     o = this.buf.writeUInt8(PROC_KINDS.indexOf(ev.kind), o);
     o = this.buf.writeInt32LE(ev.pid, o);
     o = this.buf.writeInt32LE(ev.ppid, o);
-    o = this.buf.writeBigInt64LE(ev.timeNs, o);
+    o = writeI64(this.buf, ev.timeNs, o);
     this.len = this.buf.writeUInt32LE(comm, o);
   }
 
@@ -128,7 +129,7 @@ export class RecordingWriter implements EventConsumer {
     if (!this.failed) {
       this.ensure(FRAME_SIZE + 16);
       let o = this.frame(Kind.END, 16);
-      o = this.buf.writeBigInt64LE(this.opts.endNs ? this.opts.endNs() : BigInt(Date.now()) * 1_000_000n, o);
+      o = writeI64(this.buf, this.opts.endNs ? this.opts.endNs() : BigInt(Date.now()) * 1_000_000n, o);
       this.len = this.buf.writeDoubleLE(this.events, o);
       this.flush();
     }
@@ -179,36 +180,37 @@ export class RecordingWriter implements EventConsumer {
     this.ensure(FRAME_SIZE + size);
     const b = this.buf;
     let o = this.frame(Kind.EVENT, size);
-    o = b.writeUInt8(TYPE_ID[e.type], o);
-    o = b.writeUInt8(bytes !== undefined ? F_BYTES : 0, o);
-    o = b.writeUInt16LE(n, o);
-    o = b.writeInt32LE(e.src.pid, o);
-    o = b.writeInt32LE(e.dst.pid, o);
-    o = b.writeUInt32LE(srcComm, o);
-    o = b.writeUInt32LE(dstComm, o);
-    o = b.writeBigInt64LE(e.timeNs, o);
+    b[o++] = TYPE_ID[e.type];
+    b[o++] = bytes !== undefined ? F_BYTES : 0;
+    b[o++] = n;
+    b[o++] = n >>> 8;
+    o = writeU32(b, e.src.pid, o);
+    o = writeU32(b, e.dst.pid, o);
+    o = writeU32(b, srcComm, o);
+    o = writeU32(b, dstComm, o);
+    o = writeI64(b, e.timeNs, o);
     for (let i = 0; i < n; i++) {
-      o = b.writeUInt32LE(this.ids[i * 2], o);
+      o = writeU32(b, this.ids[i * 2], o);
       const v = md[i][1];
       const ref = this.ids[i * 2 + 1];
       if (ref >= 0) {
         b[o++] = Tag.REF;
-        o = b.writeUInt32LE(ref, o);
+        o = writeU32(b, ref, o);
       } else if (typeof v === 'string') {
         b[o++] = Tag.INLINE;
         const w = b.write(v, o + 4, 'utf8');
-        b.writeUInt32LE(w, o);
+        writeU32(b, w, o);
         o += 4 + w;
       } else if (isU32(v)) {
         b[o++] = Tag.U32;
-        o = b.writeUInt32LE(v, o);
+        o = writeU32(b, v, o);
       } else {
         b[o++] = Tag.F64;
         o = b.writeDoubleLE(v, o);
       }
     }
     if (bytes !== undefined) {
-      o = b.writeUInt32LE(bytes.length, o);
+      o = writeU32(b, bytes.length, o);
       o += bytes.copy(b, o);
     }
     this.len = o;
@@ -219,7 +221,7 @@ export class RecordingWriter implements EventConsumer {
     let o = this.frame(Kind.LOST, 17);
     o = this.buf.writeUInt8(TYPE_ID[l.lostType], o);
     o = this.buf.writeDoubleLE(l.count, o);
-    this.len = this.buf.writeBigInt64LE(l.timeNs, o);
+    this.len = writeI64(this.buf, l.timeNs, o);
   }
 
   private writeProcInfo(pid: number, comm: string): void {
@@ -271,7 +273,7 @@ export class RecordingWriter implements EventConsumer {
 
   /** Writes the frame header of a `payload`-byte entry at the end; returns where the payload goes. */
   private frame(kind: Kind, payload: number): number {
-    const o = this.buf.writeUInt32LE(payload + 1, this.len);
+    const o = writeU32(this.buf, payload + 1, this.len);
     this.buf[o] = kind;
     return o + 1;
   }
