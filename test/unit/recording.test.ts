@@ -373,7 +373,7 @@ test('data after the end marker is damage', async () => {
 test('missing file, a directory, a missing directory for -w: one line each', async () => {
   const missing = path.join(dir, 'nope.ipcd');
   assert.equal(await rejects(openRecording(missing)), `cannot read recording "${missing}": no such file or directory`);
-  assert.equal(await rejects(openRecording(dir)), `cannot read recording "${dir}": illegal operation on a directory`);
+  assert.equal(await rejects(openRecording(dir)), `cannot read recording "${dir}": it is a directory`);
   assert.equal(await rejects(openRecordingWriter(path.join(dir, 'no', 'such', 'dir.ipcd'), { meta: META, procs: procsWith([]) })), `cannot create recording "${path.join(dir, 'no', 'such', 'dir.ipcd')}": no such file or directory`);
 });
 
