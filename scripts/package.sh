@@ -89,6 +89,7 @@ mv "$SRC/debian/npm/$NPM_TGZ" "$OUT/"
 say "making $TGZ from the .deb"
 dpkg-deb -x "$OUT/$DEB" "$WORK/deb-root"
 mv "$WORK/deb-root/usr" "$WORK/ipcdump-$VERSION-linux-x64"
+rm -rf "$WORK/ipcdump-$VERSION-linux-x64/share/lintian"   # Debian's checker only
 epoch=$(git log -1 --format=%ct)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$WORK" \
   -cf - "ipcdump-$VERSION-linux-x64" | gzip -9n > "$OUT/$TGZ"
