@@ -73,37 +73,44 @@ interface SourceInfo {
   startNs: bigint;
   /** Replay only: the recording's header. */
   recording?: RecordingMeta;
-  /** Replay only: where the recording ended, once known (end marker, else the last entry read). */
-  endNs?: () => bigint;
+  /** When the run ended, asked at close: live, when tracing stopped; replay, where the recording ended. */
+  endNs: () => bigint;
   /** A consumer failed after start (disk full under -w): print one line, stop, exit 1. */
   fail(err: Error): void;
 }
 
-async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInfoCache, types: ReadonlySet<IpcType>, src: SourceInfo): Promise<EventConsumer[]> {
+interface Consumers {
+  all: EventConsumer[];
+  /** Live: tell the consumers that keep time (-w, --summary) when tracing really started. */
+  begin(startNs: bigint): void;
+}
+
+async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInfoCache, types: ReadonlySet<IpcType>, src: SourceInfo): Promise<Consumers> {
   const consumers: EventConsumer[] = [];
+  const timed: Array<{ begin(ns: bigint): void }> = [];
   try {
     if (printsStream(args)) consumers.push(streamConsumer(args, sink));
     if (args.recordPath !== null) {
-      consumers.push(
-        await openRecordingWriter(args.recordPath, {
-          procs,
-          meta: recordingMeta(args, types, src.startNs, src.recording),
-          endNs: src.endNs,
-          onError: (err) => src.fail(err),
-        }),
-      );
+      const writer = await openRecordingWriter(args.recordPath, {
+        procs,
+        meta: recordingMeta(args, types, src.startNs, src.recording),
+        endNs: src.endNs,
+        onError: (err) => src.fail(err),
+      });
+      consumers.push(writer);
+      timed.push(writer);
     }
     if (args.summary) {
-      consumers.push(
-        createSummaryConsumer({
-          format: args.format,
-          sink,
-          everySec: args.summaryEverySec,
-          clock: src.recording ? 'recording' : 'wall',
-          startNs: src.startNs,
-          endNs: src.endNs,
-        }),
-      );
+      const summary = createSummaryConsumer({
+        format: args.format,
+        sink,
+        everySec: args.summaryEverySec,
+        clock: src.recording ? 'recording' : 'wall',
+        startNs: src.startNs,
+        endNs: src.endNs,
+      });
+      consumers.push(summary);
+      timed.push(summary);
     }
     if (args.map) {
       const map = await startMapServer({ port: args.mapPort, procs, types, captureBytes: args.dumpBytes, source: args.replayPath ?? 'live' });
@@ -114,7 +121,7 @@ async function openConsumers(args: IpcdumpArgs, sink: OutputSink, procs: ProcInf
     await Promise.allSettled(consumers.map((c) => c.close()));
     throw err;
   }
-  return consumers;
+  return { all: consumers, begin: (ns) => timed.forEach((c) => c.begin(ns)) };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -165,15 +172,19 @@ async function main(argv: string[]): Promise<void> {
   // Replaying never reads /proc: the recording's processes are not this machine's now.
   const procs = new ProcInfoCache(replaying ? null : '/proc');
   let replay: Replay | undefined;
+  /** Live: when tracing stopped (the ring drained), set at the first ask. */
+  let stopNs: bigint | undefined;
   let fail = (err: Error): void => {
     throw err;
   };
-  let consumers: EventConsumer[];
+  let opened: Consumers;
   try {
-    consumers = await openConsumers(args, sink, procs, plan.enabled, {
+    opened = await openConsumers(args, sink, procs, plan.enabled, {
       startNs: recording ? recording.meta.startNs : BigInt(Date.now()) * 1_000_000n,
       recording: recording?.meta,
-      endNs: recording ? () => replay?.endNs ?? recording!.meta.startNs : undefined,
+      // One end time for the recording's end marker and the summary, so a replay's summary
+      // covers exactly the live one's interval.
+      endNs: recording ? () => replay?.endNs ?? recording!.meta.startNs : () => (stopNs ??= BigInt(Date.now()) * 1_000_000n),
       fail: (err) => fail(err),
     });
   } catch (err) {
@@ -181,6 +192,7 @@ async function main(argv: string[]): Promise<void> {
     sink.close();
     throw new FatalError((err as Error).message, { cause: err });
   }
+  const consumers = opened.all;
 
   let remaining = args.count; // 0 = unlimited
   let trace: IpcTrace | undefined;
@@ -277,6 +289,8 @@ async function main(argv: string[]): Promise<void> {
     sink.close();
     throw new FatalError(`failed to start tracing: ${(err as Error).message}`, { cause: err });
   }
+  // The recording's header and the summary's rates start now, not before the BPF load.
+  opened.begin(BigInt(Date.now()) * 1_000_000n);
   process.stderr.write(`ipcdump: tracing ${[...trace.types].join(', ')}; press Ctrl-C to stop\n`);
 }
 

@@ -51,7 +51,7 @@ export class SummaryConsumer implements EventConsumer {
   private readonly total = new TalkerTable();
   private window = new TalkerTable();
   private readonly periodNs: bigint;
-  private readonly startNs: bigint;
+  private startNs: bigint;
   private readonly now: () => bigint;
   private readonly byEventTime: boolean;
   /** Current interval: [winStart, winEnd), number winIndex (from 1). */
@@ -72,10 +72,25 @@ export class SummaryConsumer implements EventConsumer {
     this.periodNs = BigInt(opts.everySec) * 1_000_000_000n;
     this.winStart = this.startNs;
     this.winEnd = this.startNs + this.periodNs;
-    if (opts.everySec > 0 && !this.byEventTime) {
-      this.timer = setInterval(() => this.tick(), opts.everySec * 1000);
-      this.timer.unref();
-    }
+    this.startTimer();
+  }
+
+  /**
+   * Live: the run starts now (tracing is attached; loading the BPF programs can take a
+   * second, which must not count in the rates). Intervals are timed from here.
+   */
+  begin(startNs: bigint): void {
+    this.startNs = startNs;
+    this.winStart = startNs;
+    this.winEnd = startNs + this.periodNs;
+    this.startTimer();
+  }
+
+  private startTimer(): void {
+    if (this.opts.everySec === 0 || this.byEventTime) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.tick(), this.opts.everySec * 1000);
+    this.timer.unref();
   }
 
   record(rec: OutputRecord): void {

@@ -103,6 +103,9 @@ b.close()
 signal.pthread_sigmask(signal.SIG_BLOCK, [35])
 pids["ST"] = child("rec-sigtarget", target)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [35])
+# a signal's dst comm is the target's name when the signal is sent: wait for the rename
+while open("/proc/%d/comm" % pids["ST"]).read().strip() != "rec-sigtarget":
+    time.sleep(0.002)
 
 
 def sigsend():

@@ -199,6 +199,24 @@ test('a live run printing JSON and the replay of its own recording are identical
   assert.equal(flt.stdout, jsonLines(live).filter((x) => x.src_comm === 'rec-pread' || x.dst_comm === 'rec-pread').map((x) => JSON.stringify(x) + '\n').join(''));
 });
 
+test('a live --summary and the summary of its own recording are identical', async () => {
+  const f = path.join(dir, 'summary.ipcd');
+  const t = await startIpcdump(['--summary', '-f', 'json', '-w', f]);
+  let p: Pids;
+  try {
+    p = await workload();
+  } finally {
+    await t.stop('SIGINT');
+  }
+  const live = JSON.parse(t.stdout);
+  assert.equal(live.summary, 'total');
+  const row = live.rows.find((r: { type: string; src_pid: number }) => r.type === 'pipe' && r.src_pid === p!.PW);
+  assert.deepEqual([row.dst_pid, row.events, row.bytes], [p!.PR, N, 16 * N]);
+  const r = await runIpcdump(['-r', f, '--summary', '-f', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, t.stdout);
+});
+
 test('a recording cut off by SIGKILL replays up to its last whole entry', async () => {
   const f = path.join(dir, 'killed.ipcd');
   const t = await startIpcdump(['-x', '-w', f]);

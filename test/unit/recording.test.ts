@@ -160,10 +160,19 @@ test('round trip: every field, number vs string metadata, bytes, lost, process i
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
 });
 
-test('the header round-trips', async () => {
+test('the header round-trips; begin() sets the start and writes it at once', async () => {
   const rec = await openRecording(await write([]));
   assert.deepStrictEqual(rec.meta, META);
   await rec.close();
+  const f = tmp();
+  const w = await openRecordingWriter(f, { meta: META, procs: procsWith([]) });
+  assert.equal(fs.statSync(f).size, 0, 'nothing before begin()');
+  w.begin(T + 42n);
+  const early = await openRecording(f); // killed right after tracing started: valid, empty
+  assert.deepStrictEqual(early.meta, { ...META, startNs: T + 42n });
+  await early.close();
+  await w.close();
+  assert.deepStrictEqual((await replay(f)).items, []);
 });
 
 test('replayed output is byte for byte what the live formatters print (text, json, csv; with and without -x)', async () => {
@@ -393,8 +402,9 @@ test('a write error (disk full) is reported once through onError', async () => {
   w.batchEnd();
   await w.close();
   assert.deepEqual(errors, ['failed to write recording "/dev/full": no space left on device']);
-  // without onError the failure is thrown (here: by the header write at open)
-  assert.match(await rejects(openRecordingWriter('/dev/full', { meta: META, procs: procsWith([]) })), /no space left on device/);
+  // without onError the failure is thrown (here: by the header write)
+  const w2 = await openRecordingWriter('/dev/full', { meta: META, procs: procsWith([]) });
+  assert.throws(() => w2.begin(), /failed to write recording "\/dev\/full": no space left on device/);
 });
 
 test('the string table is reset when full and comms stay right across resets', async () => {

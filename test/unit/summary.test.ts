@@ -262,3 +262,21 @@ test('an interval of no length has no rates', async () => {
   const text = await summarize([ev('pipe', [1, 'a'], [2, 'b'], T0, 3)], { endNs: () => T0 });
   assert.match(text, /\n +1 +- +3 +- +pipe/);
 });
+
+test('live: begin() moves the start to when tracing attached (the BPF load does not count)', async () => {
+  const sink = fakeSink();
+  let now = T0 + 3n * S;
+  const c = createSummaryConsumer({ format: 'json', sink, everySec: 3600, startNs: T0, nowNs: () => now });
+  c.begin(T0 + 2n * S);
+  c.record(ev('pipe', [1, 'a'], [2, 'b'], T0 + 3n * S, 8));
+  now = T0 + 6n * S;
+  c.tick();
+  now = T0 + 10n * S;
+  await c.close();
+  const objs = sink.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(objs.map((o) => [o.summary, o.start, o.end, o.seconds]), [
+    ['interval', '2025-11-13T02:13:22Z', '2025-11-13T02:13:26Z', 4],
+    ['total', '2025-11-13T02:13:22Z', '2025-11-13T02:13:30Z', 8],
+  ]);
+  assert.equal(objs[1].rows[0].bytes_per_sec, 1);
+});

@@ -85,14 +85,25 @@ export class RecordingWriter implements EventConsumer {
   private events = 0;
   private failed = false;
   private closed = false;
+  private begun = false;
 
   constructor(
     private readonly fd: number,
     private readonly label: string,
     private readonly opts: RecordingWriterOptions,
-  ) {
-    this.put(encodeHeader(opts.meta));
-    // The header goes out at once: a recording killed before its first batch is still valid.
+  ) {}
+
+  /**
+   * Write the header now, with the time tracing started (the CLI calls this once the BPF
+   * programs are attached, which can take a second: the recording, and the rates of a
+   * summary made from it, start then, as the live summary does). Without a call, the header
+   * goes out before the first entry, with the meta's own start.
+   */
+  begin(startNs?: bigint): void {
+    if (this.begun || this.failed || this.closed) return;
+    this.begun = true;
+    this.put(encodeHeader(startNs === undefined ? this.opts.meta : { ...this.opts.meta, startNs }));
+    // At once: a recording killed before its first batch is still valid (and empty).
     this.flush();
   }
 
@@ -100,6 +111,7 @@ export class RecordingWriter implements EventConsumer {
 
   record(rec: OutputRecord): void {
     if (this.failed || this.closed) return;
+    if (!this.begun) this.begin();
     if (rec.kind === 'event') this.writeEvent(rec.event);
     else this.writeLost(rec.lost);
     if (this.len >= FLUSH_AT) this.flush();
@@ -107,6 +119,7 @@ export class RecordingWriter implements EventConsumer {
 
   procEvent(ev: ProcEvent): void {
     if (this.failed || this.closed) return;
+    if (!this.begun) this.begin();
     // A new process (fork) or a gone one (exit) may bring a pid back with another owner.
     if (ev.kind !== 'comm') this.seen.delete(ev.pid);
     this.roomForStrings(1);
@@ -126,6 +139,7 @@ export class RecordingWriter implements EventConsumer {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.begin();
     if (!this.failed) {
       this.ensure(FRAME_SIZE + 16);
       let o = this.frame(Kind.END, 16);
@@ -320,17 +334,10 @@ function isU32(v: number): boolean {
   return v >>> 0 === v && (v !== 0 || 1 / v > 0);
 }
 
-/** Create (or truncate) `path` and write the header; the returned consumer records into it. */
+/**
+ * Create (or truncate) `path`, so a bad path fails before tracing starts; the returned
+ * consumer writes the header at begin() or before its first entry.
+ */
 export async function openRecordingWriter(path: string, opts: RecordingWriterOptions): Promise<RecordingWriter> {
-  const fd = createRecordingFile(path);
-  try {
-    return new RecordingWriter(fd, `recording "${path}"`, opts);
-  } catch (err) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already reported the write error
-    }
-    throw err;
-  }
+  return new RecordingWriter(createRecordingFile(path), `recording "${path}"`, opts);
 }
