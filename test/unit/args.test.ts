@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_BYTES_LIMIT, USAGE, parseArgs, parseGoUint } from '../../src/cli/args';
+import { MAX_BYTES_LIMIT, USAGE, parseArgs, parseGoUint, printsStream } from '../../src/cli/args';
 import { UsageError } from '../../src/cli/errors';
 
 function err(argv: string[]): string {
@@ -28,8 +28,41 @@ test('defaults', () => {
     format: 'text',
     noLost: false,
     outputPath: null,
+    recordPath: null,
+    replayPath: null,
+    summary: false,
+    summaryEverySec: 0,
+    map: false,
+    mapPort: 0,
+    print: false,
     warnings: [],
   });
+});
+
+test('-w, -r, --summary [N], --map [PORT], --print', () => {
+  const a = parseArgs(['-w', 'out.ipcd', '--summary', '5', '--map', '--print']);
+  assert.equal(a.recordPath, 'out.ipcd');
+  assert.equal(a.summary, true);
+  assert.equal(a.summaryEverySec, 5);
+  assert.equal(a.map, true);
+  assert.equal(a.mapPort, 0);
+  assert.equal(a.print, true);
+  // an optional value is taken only when the next argument is all digits
+  const b = parseArgs(['--summary', '-x', '--map', '8080', '-r', 'in.ipcd']);
+  assert.deepEqual([b.summary, b.summaryEverySec, b.dumpBytes, b.mapPort, b.replayPath], [true, 0, true, 8080, 'in.ipcd']);
+  assert.deepEqual([parseArgs(['--map=0x50']).mapPort, parseArgs(['-summary=2']).summaryEverySec], [80, 2]);
+  // which flags replace the printed stream
+  assert.equal(printsStream(parseArgs([])), true);
+  assert.equal(printsStream(parseArgs(['-w', 'f'])), false);
+  assert.equal(printsStream(parseArgs(['--summary'])), false);
+  assert.equal(printsStream(parseArgs(['--map'])), false);
+  assert.equal(printsStream(parseArgs(['--map', '--print'])), true);
+  assert.throws(() => parseArgs(['--map=70000']), { message: 'invalid value "70000" for flag -map: value out of range (max 65535)' });
+  assert.throws(() => parseArgs(['--summary=x']), { message: 'invalid value "x" for flag -summary: parse error' });
+  assert.throws(() => parseArgs(['--map', 'x']), { message: 'unexpected argument "x"' });
+  assert.throws(() => parseArgs(['-w']), { message: 'flag needs an argument: -w' });
+  assert.throws(() => parseArgs(['-w', '']), { message: 'invalid value "" for flag -w: empty file name' });
+  assert.throws(() => parseArgs(['-r', 'a', '-w', 'a']), { message: '-r and -w name the same file; write the filtered copy elsewhere' });
 });
 
 test('single and double dash, separate and = values', () => {
