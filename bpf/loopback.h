@@ -30,7 +30,12 @@ struct flow_key {
 	__u8 raddr[16];
 	__u16 lport; /* host order */
 	__u16 rport; /* host order */
+	/* Always 0. Makes the size a multiple of 8, so flow_hash's 64-bit words cover the ports:
+	 * at 44 bytes its last word was cut off, and every flow between the same two addresses
+	 * (TCP) or every port of a netns (UDP) hashed to one queue. */
+	__u32 pad;
 };
+_Static_assert(sizeof(struct flow_key) % 8 == 0, "flow_hash hashes whole 64-bit words");
 
 static __always_inline __u64 flow_hash(struct flow_key *k)
 {
