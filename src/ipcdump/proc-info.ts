@@ -136,17 +136,20 @@ export class ProcInfoCache {
   }
 
   /**
-   * Apply a fork/exec/exit the kernel reported. A forked child starts in its parent's cgroup;
-   * when the parent was never looked up, its cgroup is read at the child's first lookup
-   * (no /proc reads per fork on a busy machine).
+   * Apply a fork/exec/exit the kernel reported. A forked child starts with its parent's
+   * cgroup; its own is read at its first lookup (no /proc reads per fork on a busy machine,
+   * one per process that takes part in IPC).
    */
   onProcEvent(ev: ProcEvent): void {
     const info = this.infos.get(ev.pid);
     if (ev.kind === 'fork') {
       const parent = this.infos.get(ev.ppid);
       this.infos.set(ev.pid, { pid: ev.pid, ppid: ev.ppid, comm: ev.comm, cgroup: parent?.cgroup ?? '', group: parent?.group ?? '' });
-      if (parent) this.partial.delete(ev.pid);
-      else this.partial.add(ev.pid);
+      // The parent's cgroup is only a stand-in: a child often moves before it execs (container
+      // runtimes, systemd starting a unit), so its own is read at its first lookup if it still
+      // runs. (Children of known parents used to keep the parent's: a container's processes
+      // were grouped with the runtime.)
+      this.partial.add(ev.pid);
       return;
     }
     if (info) info.comm = ev.comm;
