@@ -58,7 +58,7 @@ export class EntryDecoder {
       case Kind.STRING: {
         need(end - start >= 4, 'string entry too short');
         const id = b.readUInt32LE(start);
-        need(id === this.strings.length && id < MAX_STRINGS, `string id ${id} out of sequence (expected ${this.strings.length})`);
+        if (id !== this.strings.length || id >= MAX_STRINGS) throw new DamagedEntry(`string id ${id} out of sequence (expected ${this.strings.length})`);
         this.strings.push(b.toString('utf8', start + 4, end));
         return;
       }
@@ -82,7 +82,7 @@ export class EntryDecoder {
         return;
       default:
         // Optional kinds from a newer writer carry nothing this reader needs.
-        need(kind >= FIRST_OPTIONAL_KIND, `unknown entry kind ${kind}`);
+        if (kind < FIRST_OPTIONAL_KIND) throw new DamagedEntry(`unknown entry kind ${kind}`);
     }
   }
 
@@ -96,7 +96,7 @@ export class EntryDecoder {
     need(end - o >= EVENT_FIXED, 'event entry too short');
     const typeId = b[o];
     const type = TYPE_TABLE[typeId];
-    need(type !== undefined, `unknown IPC type id ${typeId}`);
+    if (type === undefined) throw new DamagedEntry(`unknown IPC type id ${typeId}`);
     this.read++;
     if (!this.wanted[typeId]) {
       this.lastNs = readI64(b, o + 20);
@@ -163,7 +163,7 @@ export class EntryDecoder {
   private lost(b: Buffer, o: number, end: number): void {
     need(end - o === 17, 'lost record of the wrong size');
     const lostType = TYPE_TABLE[b[o]];
-    need(lostType !== undefined, `unknown IPC type id ${b[o]}`);
+    if (lostType === undefined) throw new DamagedEntry(`unknown IPC type id ${b[o]}`);
     const timeNs = readI64(b, o + 9);
     this.lastNs = timeNs;
     // Pid and comm filters do not apply: a live run reports the losses of every traced type.
@@ -191,7 +191,7 @@ export class EntryDecoder {
   private procEvent(b: Buffer, o: number, end: number): void {
     need(end - o === 21, 'process event of the wrong size');
     const kind = PROC_KINDS[b[o]];
-    need(kind !== undefined, `unknown process event kind ${b[o]}`);
+    if (kind === undefined) throw new DamagedEntry(`unknown process event kind ${b[o]}`);
     const timeNs = readI64(b, o + 9);
     this.lastNs = timeNs;
     const ev: ProcEvent = { kind, pid: b.readInt32LE(o + 1), ppid: b.readInt32LE(o + 5), comm: this.str(b.readUInt32LE(o + 17)), timeNs };
@@ -199,6 +199,7 @@ export class EntryDecoder {
   }
 }
 
+/** A check with a constant message (messages with values are built only when thrown). */
 function need(ok: boolean, why: string): asserts ok {
   if (!ok) throw new DamagedEntry(why);
 }
