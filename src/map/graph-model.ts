@@ -15,6 +15,10 @@
  *    from exactly what the last delta said, so a client that joins or resumes is consistent.
  *  - Memory stays bounded: exited processes age out (with their edges), and past maxNodes /
  *    maxEdges new talkers are only counted (Totals.overCap), never shown.
+ *  - pids are reused, within seconds on a busy machine (pid_max 32768). A node's id is its pid
+ *    while the process lives; when a new process gets the pid (a fork record, or talk long
+ *    after the exit), the old node is retired to an id above any pid, with its edges, so the
+ *    exited process stays on the map until it ages out and the new one starts clean.
  */
 import type { IpcEvent, IpcType, Metadata, OutputRecord } from '../ipcdump/event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from '../ipcdump/event';
@@ -28,8 +32,18 @@ export const RATE_WINDOW_MS = 1000;
 export const DEFAULT_AGE_MS = 60_000;
 export const DEFAULT_MAX_NODES = 2000;
 export const DEFAULT_MAX_EDGES = 10_000;
-/** pids are below 2^22 (pid_max limit); +1 for the unknown pid -1: 23 bits per endpoint. */
+/**
+ * Node ids: a live process's pid (below 2^22, the kernel's pid_max limit; -1 unknown) or a
+ * retired process's id in [2^22, 2^23 - 2]. Edge keys pack two ids + 1 in 23 bits each and the
+ * type in 3: below 2^49, exact in a double, and numeric (no string built per event).
+ */
 const PID_SPAN = 1 << 23;
+const RETIRED_FIRST = 1 << 22;
+const RETIRED_LAST = PID_SPAN - 2;
+
+function edgeKey(srcId: number, dstId: number, type: number): number {
+  return ((srcId + 1) * PID_SPAN + (dstId + 1)) * 8 + type;
+}
 /** Ticks between checks that quiet processes still exist (their exit record may have been lost). */
 const ALIVE_CHECK_TICKS = 40;
 const QUIET_MS = 10_000;
@@ -59,20 +73,37 @@ class MapNode {
   /** Some delta has announced it (so its removal must be announced too). */
   sent = false;
   removed = false;
+  /** The pid while the process lives; a retired id once another process has the pid. */
+  id: number;
+  /** The node of its parent process, when that is on the map (the process tree). */
+  parent: MapNode | undefined;
+  readonly children: MapNode[] = [];
   constructor(
     readonly pid: number,
     public comm: string,
     public ppid: number,
     public group: string,
     public cgroup: string,
-  ) {}
+  ) {
+    this.id = pid;
+  }
 
   info(): NodeInfo {
-    return { pid: this.pid, comm: this.comm, ppid: this.ppid, group: this.group, cgroup: this.cgroup, exited: this.exited };
+    return {
+      id: this.id,
+      pid: this.pid,
+      comm: this.comm,
+      ppid: this.ppid,
+      parent: this.parent === undefined ? -1 : this.parent.id,
+      group: this.group,
+      cgroup: this.cgroup,
+      exited: this.exited,
+    };
   }
 }
 
 class MapEdge {
+  key: number;
   events = 0;
   bytes = 0;
   firstNs: bigint;
@@ -93,20 +124,20 @@ class MapEdge {
   sentByteRate = 0;
   readonly recent = new RecentEvents();
   constructor(
-    readonly key: number,
     readonly src: MapNode,
     readonly dst: MapNode,
     readonly type: number,
     ns: bigint,
     ms: number,
   ) {
+    this.key = edgeKey(src.id, dst.id, type);
     this.firstNs = this.lastNs = ns;
     this.firstMs = this.lastMs = ms;
     this.bucket = Math.floor(ms / RATE_WINDOW_MS);
   }
 
   info(): EdgeInfo {
-    return { k: this.key, s: this.src.pid, d: this.dst.pid, t: this.type };
+    return { k: this.key, s: this.src.id, d: this.dst.id, t: this.type };
   }
 
   sentStats(): EdgeStats {
@@ -175,6 +206,9 @@ export class GraphModel {
   private readonly maxEdges: number;
   private latestMs = 0;
   private ticks = 0;
+  private nextRetired = RETIRED_FIRST;
+  /** Live nodes whose parent process is not on the map yet, by parent pid. */
+  private readonly orphans = new Map<number, MapNode[]>();
   // totals, with the same two-bucket window as edges
   private events = 0;
   private bytes = 0;
@@ -225,7 +259,13 @@ export class GraphModel {
     // are only looked up when an edge is new.
     const sp = ev.src.pid;
     const dp = ev.dst.pid;
-    let e = this.edges.get(((sp + 1) * PID_SPAN + (dp + 1)) * 8 + t);
+    let e = this.edges.get(edgeKey(sp, dp, t));
+    // An exited endpoint talking well after its exit is a new process with a reused pid.
+    if (e !== undefined && ((e.src.exited && ms > e.src.exitMs + RATE_WINDOW_MS) || (e.dst.exited && ms > e.dst.exitMs + RATE_WINDOW_MS))) {
+      if (e.src.exited && ms > e.src.exitMs + RATE_WINDOW_MS) this.retire(e.src);
+      if (e.dst.exited && ms > e.dst.exitMs + RATE_WINDOW_MS) this.retire(e.dst);
+      e = undefined;
+    }
     if (e === undefined) {
       e = this.newEdge(ev, t, ns, ms);
       if (e === undefined) {
@@ -233,11 +273,8 @@ export class GraphModel {
         return;
       }
     } else {
-      const s = e.src;
-      const d = e.dst;
-      if (s.exited || d.exited) this.revive(e, ev, ms);
-      s.lastMs = ms;
-      d.lastMs = ms;
+      e.src.lastMs = ms;
+      e.dst.lastMs = ms;
     }
     const n = eventBytes(ev.metadata);
     e.events++;
@@ -294,9 +331,8 @@ export class GraphModel {
     const s = this.node(ev.src.pid, ev.src.comm, ms);
     const d = s === undefined ? undefined : this.node(ev.dst.pid, ev.dst.comm, ms);
     if (s === undefined || d === undefined || this.edges.size >= this.maxEdges) return undefined;
-    const key = ((s.pid + 1) * PID_SPAN + (d.pid + 1)) * 8 + t;
-    const e = new MapEdge(key, s, d, t, ns, ms);
-    this.edges.set(key, e);
+    const e = new MapEdge(s, d, t, ns, ms);
+    this.edges.set(e.key, e);
     s.edges.push(e);
     if (d !== s) d.edges.push(e);
     this.newEdges.push(e);
@@ -306,6 +342,10 @@ export class GraphModel {
   /** The node of pid, created at first sight (asking ProcInfoCache once); undefined past the cap. */
   private node(pid: number, comm: string, ms: number): MapNode | undefined {
     let node = this.nodes.get(pid);
+    if (node !== undefined && node.exited && ms > node.exitMs + RATE_WINDOW_MS) {
+      this.retire(node);
+      node = undefined;
+    }
     if (node === undefined) {
       if (this.nodes.size >= this.maxNodes) return undefined;
       if (pid === UNKNOWN_PID) node = new MapNode(pid, UNKNOWN_COMM, -1, '', '');
@@ -315,22 +355,76 @@ export class GraphModel {
       }
       this.nodes.set(pid, node);
       this.markDirty(node);
-    } else if (node.exited) this.reviveNode(node, comm, ms);
+      this.linkParent(node);
+    }
     node.lastMs = ms;
     return node;
   }
 
-  private revive(e: MapEdge, ev: IpcEvent, ms: number): void {
-    if (e.src.exited) this.reviveNode(e.src, ev.src.comm, ms);
-    if (e.dst.exited) this.reviveNode(e.dst, ev.dst.comm, ms);
+  /** Joins a new node to its parent process and its children that came first. */
+  private linkParent(node: MapNode): void {
+    if (node.ppid > 0) {
+      const parent = this.nodes.get(node.ppid);
+      if (parent !== undefined && parent !== node) {
+        node.parent = parent;
+        parent.children.push(node);
+      } else {
+        const waiting = this.orphans.get(node.ppid);
+        if (waiting === undefined) this.orphans.set(node.ppid, [node]);
+        else waiting.push(node);
+      }
+    }
+    const kids = this.orphans.get(node.pid);
+    if (kids === undefined) return;
+    this.orphans.delete(node.pid);
+    for (const c of kids) {
+      if (c.removed || c.id !== c.pid || c === node) continue;
+      c.parent = node;
+      node.children.push(c);
+      this.markDirty(c);
+    }
   }
 
-  /** Talking well after its exit: the pid was reused without a fork record we saw. */
-  private reviveNode(node: MapNode, comm: string, ms: number): void {
-    if (ms <= node.exitMs + RATE_WINDOW_MS) return; // the last words of an exiting process
-    node.exited = false;
-    node.comm = comm;
+  /** A node leaves the process tree: it no longer waits for its parent. */
+  private unlinkOrphan(node: MapNode): void {
+    if (node.parent !== undefined || node.ppid <= 0) return;
+    const waiting = this.orphans.get(node.ppid);
+    if (waiting === undefined) return;
+    const i = waiting.indexOf(node);
+    if (i >= 0) waiting.splice(i, 1);
+    if (waiting.length === 0) this.orphans.delete(node.ppid);
+  }
+
+  /**
+   * Another process has this node's pid: the node moves to a retired id (with its edges,
+   * re-keyed), announced as gone under the old ids and new under the new ones.
+   */
+  private retire(node: MapNode): void {
+    if (node.pid === UNKNOWN_PID || node.id !== node.pid) return;
+    let id = this.nextRetired;
+    while (this.nodes.has(id)) id = id >= RETIRED_LAST ? RETIRED_FIRST : id + 1;
+    this.nextRetired = id >= RETIRED_LAST ? RETIRED_FIRST : id + 1;
+    this.nodes.delete(node.id);
+    if (node.sent) this.goneNodes.push(node.id);
+    node.id = id;
+    node.sent = false;
+    this.nodes.set(id, node);
     this.markDirty(node);
+    this.unlinkOrphan(node);
+    for (const c of node.children) this.markDirty(c); // their parent's id changed
+    if (!node.exited) {
+      node.exited = true; // its exit record was lost
+      node.exitMs = node.lastMs;
+    }
+    for (const e of node.edges) {
+      if (this.edges.get(e.key) !== e) continue; // a loop edge, already moved
+      this.edges.delete(e.key);
+      if (e.sent) this.goneEdges.push(e.key);
+      e.key = edgeKey(e.src.id, e.dst.id, e.type);
+      e.sent = false;
+      this.edges.set(e.key, e);
+      this.newEdges.push(e);
+    }
   }
 
   private markDirty(node: MapNode): void {
@@ -345,12 +439,8 @@ export class GraphModel {
     if (node === undefined) return;
     const ms = Number(ev.timeNs) / 1e6;
     if (ev.kind === 'fork') {
-      // A known pid forked anew: the old process is gone for good; the new one starts clean.
-      if (node.exited) this.removeNode(node);
-      else if (node.ppid !== ev.ppid) {
-        node.ppid = ev.ppid;
-        this.markDirty(node);
-      }
+      // A new process has this pid: the node we have is the old one's.
+      this.retire(node);
       return;
     }
     if (ev.kind === 'comm') {
@@ -370,8 +460,17 @@ export class GraphModel {
   private removeNode(node: MapNode): void {
     if (node.removed) return;
     node.removed = true;
-    this.nodes.delete(node.pid);
-    if (node.sent) this.goneNodes.push(node.pid);
+    this.nodes.delete(node.id);
+    this.unlinkOrphan(node);
+    for (const c of node.children) {
+      c.parent = undefined;
+      this.markDirty(c);
+    }
+    if (node.parent !== undefined) {
+      const i = node.parent.children.indexOf(node);
+      if (i >= 0) node.parent.children.splice(i, 1);
+    }
+    if (node.sent) this.goneNodes.push(node.id);
     for (const e of node.edges) {
       if (!this.edges.delete(e.key)) continue;
       if (e.sent) this.goneEdges.push(e.key);
@@ -391,7 +490,7 @@ export class GraphModel {
     for (const node of this.nodes.values()) {
       if (node.exited) {
         if (now - node.exitMs > this.ageMs && node.lastMs <= node.exitMs + RATE_WINDOW_MS) this.removeNode(node);
-      } else if (checkAlive && node.pid > 0 && now - node.lastMs > QUIET_MS && !this.opts.isAlive!(node.pid)) {
+      } else if (checkAlive && node.pid > 0 && node.id === node.pid && now - node.lastMs > QUIET_MS && !this.opts.isAlive!(node.pid)) {
         node.exited = true;
         node.exitMs = now;
         this.markDirty(node);
@@ -492,8 +591,9 @@ export class GraphModel {
     };
   }
 
-  nodeDetails(pid: number): NodeDetails | null {
-    const node = this.nodes.get(pid);
+  /** Details of the node with this id (a pid, or a retired process's id). */
+  nodeDetails(id: number): NodeDetails | null {
+    const node = this.nodes.get(id);
     if (node === undefined) return null;
     const now = this.clockMs();
     const edges = node.edges.map((e) => ({

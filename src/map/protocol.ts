@@ -18,10 +18,17 @@ export const MAP_TYPES: readonly IpcType[] = ALL_TYPES;
 
 /** A process as a node of the graph. */
 export interface NodeInfo {
+  /**
+   * The node's id in every message: its pid while the process lives; once another process
+   * has the pid, the old node is re-announced under an id of 2^22 or more (never a pid).
+   */
+  id: number;
   pid: number;
   comm: string;
   /** -1 when unknown. */
   ppid: number;
+  /** The node id of its parent process when that is on the map, else -1 (the process tree). */
+  parent: number;
   /** Container or systemd unit ("docker:0123abcd", "ssh.service"); '' when none is known. */
   group: string;
   cgroup: string;
@@ -29,7 +36,7 @@ export interface NodeInfo {
   exited: boolean;
 }
 
-/** An edge's identity: from src to dst, one IPC type. `k` is its id in every later message. */
+/** An edge's identity: from src to dst (node ids), one IPC type. `k` is its id in later messages. */
 export interface EdgeInfo {
   k: number;
   s: number;
@@ -79,6 +86,7 @@ export type ServerMessage =
       edges: EdgeInfo[];
       /** Edges whose stats changed (all of them in a snapshot). */
       stats: EdgeStats[];
+      /** Removed first, before `nodes` and `edges` are applied (an id may come back in them). */
       goneNodes: number[];
       goneEdges: number[];
       totals: Totals;
@@ -128,4 +136,4 @@ export interface NodeDetails {
 export type ClientMessage =
   | { t: 'pause' }
   | { t: 'resume' }
-  | { t: 'details'; id: number; node?: number; edge?: number };
+  | { t: 'details'; id: number; /** a node id */ node?: number; edge?: number };

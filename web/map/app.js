@@ -55,11 +55,14 @@
     /** Edge labels are legible at this zoom: only then are they kept up to date. */
     labelsShown: true,
   };
-  /** pid -> {pid, comm, ppid, group, cgroup, exited, vis} */
+  /**
+   * Node id -> {id, pid, comm, ppid, parent, group, cgroup, exited, vis}. The id is the pid
+   * while the process lives; a process whose pid was reused moves to an id above any pid.
+   */
   var nodes = new Map();
   /** key -> {k, s, d, t, n, b, r, br, label, w, idle, vis} */
   var edges = new Map();
-  /** pid -> Set of edge keys */
+  /** node id -> Set of edge keys */
   var adj = new Map();
   var F = { types: new Set(), pids: null, comm: '', showExited: true };
   var perf = { applyMs: [], renderMs: [], stateBytes: 0, lastDetailsMs: null, detailsShown: 0, layoutMs: [] };
@@ -212,8 +215,8 @@
     ],
   });
 
-  function nodeId(pid) {
-    return 'p' + pid;
+  function nodeId(id) {
+    return 'p' + id;
   }
   function edgeId(k) {
     return 'e' + k;
@@ -226,15 +229,15 @@
   function parentOf(n) {
     if (S.groupBy === 'cgroup') return n.group ? groupId(n.group) : null;
     if (S.groupBy === 'tree') {
-      if (n.ppid <= 0 || !nodes.has(n.ppid)) return null;
-      // pid reuse could make a loop: never nest a process inside its own descendant
-      for (var p = n.ppid, depth = 0; p > 0 && depth < 256; depth++) {
-        if (p === n.pid) return null;
+      if (n.parent < 0 || !nodes.has(n.parent)) return null;
+      // never nest a process inside its own descendant (a stale tree could loop)
+      for (var p = n.parent, depth = 0; p >= 0 && depth < 256; depth++) {
+        if (p === n.id) return null;
         var pn = nodes.get(p);
         if (!pn) break;
-        p = pn.ppid;
+        p = pn.parent;
       }
-      return nodeId(n.ppid);
+      return nodeId(n.parent);
     }
     return null;
   }
@@ -253,42 +256,42 @@
   }
 
   function upsertNode(n, added) {
-    var old = nodes.get(n.pid);
+    var old = nodes.get(n.id);
     n.vis = old ? old.vis : true;
-    nodes.set(n.pid, n);
-    if (!adj.has(n.pid)) adj.set(n.pid, new Set());
+    nodes.set(n.id, n);
+    if (!adj.has(n.id)) adj.set(n.id, new Set());
     var parent = parentOf(n);
-    var ele = cy.getElementById(nodeId(n.pid));
+    var ele = cy.getElementById(nodeId(n.id));
     if (ele.empty()) {
       ensureParent(parent);
       cy.add({
         group: 'nodes',
-        data: { id: nodeId(n.pid), parent: parent, label: procLabel(n.pid, n.comm), pid: n.pid, comm: n.comm, ppid: n.ppid, group: n.group },
+        data: { id: nodeId(n.id), nid: n.id, parent: parent, label: procLabel(n.pid, n.comm), pid: n.pid, comm: n.comm, ppid: n.ppid, group: n.group },
         classes: 'proc' + (n.exited ? ' exited' : '') + (n.pid < 0 ? ' unknown' : ''),
       });
-      added.push(n.pid);
+      added.push(n.id);
       return;
     }
     if (!old || old.comm !== n.comm) ele.data({ label: procLabel(n.pid, n.comm), comm: n.comm });
-    if (!old || old.ppid !== n.ppid || old.group !== n.group) {
+    if (!old || old.parent !== n.parent || old.group !== n.group) {
       ele.data({ ppid: n.ppid, group: n.group });
       moveTo(ele, parent);
     }
-    if (!old || old.exited !== n.exited) cy.getElementById(nodeId(n.pid)).toggleClass('exited', n.exited);
+    if (!old || old.exited !== n.exited) cy.getElementById(nodeId(n.id)).toggleClass('exited', n.exited);
   }
 
-  function removeNode(pid) {
-    var ele = cy.getElementById(nodeId(pid));
+  function removeNode(id) {
+    var ele = cy.getElementById(nodeId(id));
     if (ele.nonempty()) {
       // removing a compound parent would take its children along: move them out first
       var kids = ele.children();
       if (kids.nonempty()) kids.move({ parent: null });
       ele.remove();
     }
-    var keys = adj.get(pid);
+    var keys = adj.get(id);
     if (keys) keys.forEach(removeEdge);
-    adj.delete(pid);
-    nodes.delete(pid);
+    adj.delete(id);
+    nodes.delete(id);
   }
 
   function addEdge(e) {
@@ -361,14 +364,18 @@
     return F.types.size !== S.types.length || F.pids !== null || F.comm !== '' || !F.showExited;
   }
 
-  function commMatches(pid) {
-    var n = nodes.get(pid);
+  function commMatches(id) {
+    var n = nodes.get(id);
     return !!n && n.comm.toLowerCase().indexOf(F.comm) >= 0;
+  }
+  function pidMatches(id) {
+    var n = nodes.get(id);
+    return !!n && F.pids.has(n.pid);
   }
 
   function edgeVisible(e) {
     if (!F.types.has(e.t)) return false;
-    if (F.pids !== null && !F.pids.has(e.s) && !F.pids.has(e.d)) return false;
+    if (F.pids !== null && !pidMatches(e.s) && !pidMatches(e.d)) return false;
     if (F.comm !== '' && !commMatches(e.s) && !commMatches(e.d)) return false;
     if (!F.showExited) {
       var a = nodes.get(e.s);
@@ -400,17 +407,17 @@
     });
     // A process with children on the map (tree grouping) stays while any child shows.
     if (active && S.groupBy === 'tree') {
-      visNodes.forEach(function (pid) {
-        for (var n = nodes.get(pid), depth = 0; n && n.ppid > 0 && depth < 256; depth++) {
-          if (!nodes.has(n.ppid) || visNodes.has(n.ppid)) break;
-          visNodes.add(n.ppid);
-          n = nodes.get(n.ppid);
+      visNodes.forEach(function (id) {
+        for (var n = nodes.get(id), depth = 0; n && n.parent >= 0 && depth < 256; depth++) {
+          if (!nodes.has(n.parent) || visNodes.has(n.parent)) break;
+          visNodes.add(n.parent);
+          n = nodes.get(n.parent);
         }
       });
     }
     nodes.forEach(function (n) {
-      var v = !active || visNodes.has(n.pid);
-      setVis(cy.getElementById(nodeId(n.pid)), n, v);
+      var v = !active || visNodes.has(n.id);
+      setVis(cy.getElementById(nodeId(n.id)), n, v);
     });
     cy.nodes('.group').forEach(function (g) {
       var v = g.children().some(function (c) {
@@ -457,34 +464,44 @@
 
   // ---------- placement and layout ----------
 
-  function positioned(pid, pending) {
-    return !pending.has(pid) && nodes.has(pid) && cy.getElementById(nodeId(pid)).nonempty();
+  function positioned(id, pending) {
+    return !pending.has(id) && nodes.has(id) && cy.getElementById(nodeId(id)).nonempty();
   }
 
   /** A node already on the map that a new node should sit next to, or null. */
-  function anchorOf(pid, pending) {
-    var n = nodes.get(pid);
+  function anchorOf(id, pending) {
+    var n = nodes.get(id);
     var parent = parentOf(n);
     if (parent !== null) {
       var sib = cy
         .getElementById(parent)
         .children()
         .filter(function (c) {
-          return c.hasClass('proc') && !pending.has(c.data('pid'));
+          return c.hasClass('proc') && !pending.has(c.data('nid'));
         });
       if (sib.nonempty()) return sib[sib.length - 1];
-      if (S.groupBy === 'tree' && positioned(n.ppid, pending)) return cy.getElementById(nodeId(n.ppid));
+      if (S.groupBy === 'tree' && positioned(n.parent, pending)) return cy.getElementById(nodeId(n.parent));
     }
-    var keys = adj.get(pid);
+    var keys = adj.get(id);
     var found = null;
     if (keys)
       keys.forEach(function (k) {
         if (found) return;
         var e = edges.get(k);
-        var other = e.s === pid ? e.d : e.s;
-        if (other !== pid && positioned(other, pending)) found = cy.getElementById(nodeId(other));
+        var other = e.s === id ? e.d : e.s;
+        if (other !== id && positioned(other, pending)) found = cy.getElementById(nodeId(other));
       });
     return found;
+  }
+
+  /** A top-level node placed inside a group's box it does not belong to moves beside it. */
+  function outOfForeignBoxes(ele, groupBoxes) {
+    if (ele.isChild()) return;
+    for (var i = 0; i < groupBoxes.length; i++) {
+      var b = groupBoxes[i];
+      var p = ele.position();
+      if (p.x > b.x1 - 20 && p.x < b.x2 + 20 && p.y > b.y1 - 20 && p.y < b.y2 + 20) ele.position({ x: b.x2 + 50 + Math.random() * 40, y: p.y });
+    }
   }
 
   var freeSlot = 0;
@@ -493,23 +510,36 @@
     if (added.length === 0) return;
     var pending = new Set(added);
     var bb = null;
+    var groupBoxes = cy.nodes('.group').map(function (g) {
+      return g.boundingBox();
+    });
     while (pending.size > 0) {
       var progress = false;
-      pending.forEach(function (pid) {
-        var a = anchorOf(pid, pending);
+      pending.forEach(function (id) {
+        var a = anchorOf(id, pending);
         if (!a) return;
-        var p = a.position();
-        var ang = Math.random() * 2 * Math.PI;
-        var rad = 45 + Math.random() * 45;
-        cy.getElementById(nodeId(pid)).position({ x: p.x + rad * Math.cos(ang), y: p.y + rad * Math.sin(ang) });
-        pending.delete(pid);
+        var ele = cy.getElementById(nodeId(id));
+        // An anchor in another group's box: go beside that box, not into it.
+        var box = a;
+        while (box.isChild() && box.parent().id() !== (ele.isChild() ? ele.parent().id() : null)) box = box.parent();
+        if (box !== a) {
+          var b = box.boundingBox();
+          ele.position({ x: b.x2 + 50 + Math.random() * 40, y: b.y1 + Math.random() * (b.y2 - b.y1) });
+        } else {
+          var p = a.position();
+          var ang = Math.random() * 2 * Math.PI;
+          var rad = 60 + Math.random() * 50;
+          ele.position({ x: p.x + rad * Math.cos(ang), y: p.y + rad * Math.sin(ang) });
+        }
+        outOfForeignBoxes(ele, groupBoxes);
+        pending.delete(id);
         progress = true;
       });
       if (progress) continue;
       var first = pending.values().next().value;
       if (bb === null) {
         var placed = cy.nodes('.proc').filter(function (c) {
-          return !pending.has(c.data('pid'));
+          return !pending.has(c.data('nid'));
         });
         bb = placed.nonempty() ? placed.boundingBox() : { x1: 0, y2: -80 };
         freeSlot = 0;
@@ -533,8 +563,10 @@
         quality: n > 300 ? 'draft' : 'default',
         randomize: true,
         nodeRepulsion: 6000,
-        idealEdgeLength: 60,
+        idealEdgeLength: 70,
         nodeSeparation: 70,
+        // labels ("comm (pid)") are wider than the dots: keep them apart too
+        nodeDimensionsIncludeLabels: true,
         tile: true,
       });
     }
@@ -565,19 +597,20 @@
   }
 
   /**
-   * While the graph is young and grows fast, and nobody has moved a node, lay it all out
-   * again (at most every 2 s, when it grew by half since the last layout): a live start sees
-   * processes trickle in, and placement alone would leave them strewn. After that, placement only.
+   * Until the user moves a node, pans or zooms, the whole graph is laid out again when it
+   * grew by a fifth since the last layout (at most every 3 s): a live start sees processes
+   * trickle in, and placement alone leaves them strewn. Once the user has taken over the
+   * view, positions only change for new nodes (and on "Re-layout").
    */
   var autoTimer = null;
   function maybeAutoLayout() {
-    if (S.userMoved || nodes.size === 0 || autoTimer !== null) return;
-    if (S.layouts > 0 && nodes.size < S.lastLayoutNodes * 1.5) return;
-    var wait = S.layouts === 0 ? 0 : S.lastLayoutAt + 2000 - Date.now();
+    if (S.userMoved || S.userViewport || nodes.size === 0 || autoTimer !== null) return;
+    if (S.layouts > 0 && nodes.size < S.lastLayoutNodes * 1.2) return;
+    var wait = S.layouts === 0 ? 0 : S.lastLayoutAt + 3000 - Date.now();
     if (wait <= 0) return runLayout(true);
     autoTimer = setTimeout(function () {
       autoTimer = null;
-      if (!S.userMoved) runLayout(true);
+      if (!S.userMoved && !S.userViewport) runLayout(true);
     }, wait);
   }
 
@@ -618,7 +651,7 @@
           stats.clear();
           var keepN = new Set(
             m.nodes.map(function (n) {
-              return n.pid;
+              return n.id;
             }),
           );
           var keepE = new Set(
@@ -629,15 +662,15 @@
           Array.from(edges.keys()).forEach(function (k) {
             if (!keepE.has(k)) removeEdge(k);
           });
-          Array.from(nodes.keys()).forEach(function (pid) {
-            if (!keepN.has(pid)) removeNode(pid);
+          Array.from(nodes.keys()).forEach(function (id) {
+            if (!keepN.has(id)) removeNode(id);
           });
         }
         if (m.goneEdges.length || m.goneNodes.length || m.edges.length) structural = true;
         m.goneEdges.forEach(removeEdge);
-        m.goneNodes.forEach(function (pid) {
-          removeNode(pid);
-          var i = added.indexOf(pid);
+        m.goneNodes.forEach(function (id) {
+          removeNode(id);
+          var i = added.indexOf(id);
           if (i >= 0) added.splice(i, 1);
         });
         var before = added.length;
@@ -648,7 +681,7 @@
           // children that arrived before their parent move inside it now
           var fresh = new Set(added.slice(before));
           nodes.forEach(function (n) {
-            if (fresh.has(n.ppid)) moveTo(cy.getElementById(nodeId(n.pid)), parentOf(n));
+            if (fresh.has(n.parent)) moveTo(cy.getElementById(nodeId(n.id)), parentOf(n));
           });
         }
         m.edges.forEach(addEdge);
@@ -729,7 +762,7 @@
 
   // ---------- details panel ----------
 
-  var selection = null; // {kind:'node', pid} | {kind:'edge', k} | {kind:'group', id}
+  var selection = null; // {kind:'node', id} | {kind:'edge', k} | {kind:'group', id}
   var detailsReq = 0;
   var detailsT0 = 0;
   var hexPick = null; // ns + index of the event whose bytes are shown
@@ -826,14 +859,14 @@
     if (pickRow) showHex(pickEv, pickRow);
     else hex.textContent = S.captureBytes ? 'Click an event to see its bytes.' : 'Bytes are captured with -x (ipcdump -x --map).';
   }
-  function edgeRows(list, pid) {
+  function edgeRows(list, id) {
     var t = el('table', null, el('tr', null, el('th', null, ''), el('th', null, 'type'), el('th', null, 'peer'), el('th', null, 'events'), el('th', null, 'ev/s'), el('th', null, 'B/s')));
     list.sort(function (a, b) {
       return b.stats[3] - a.stats[3] || b.stats[1] - a.stats[1];
     });
     list.slice(0, 100).forEach(function (x) {
       var e = x.edge;
-      var out = e.s === pid;
+      var out = e.s === id;
       var peer = out ? e.d : e.s;
       var pn = nodes.get(peer);
       var row = el(
@@ -870,7 +903,7 @@
       procs.forEach(function (c) {
         var row = el('tr', { class: 'pick' }, el('td', null, procLabel(c.data('pid'), c.data('comm'))));
         row.addEventListener('click', function () {
-          select({ kind: 'node', pid: c.data('pid') }, true);
+          select({ kind: 'node', id: c.data('nid') }, true);
         });
         t.appendChild(row);
       });
@@ -894,12 +927,12 @@
         rIn = 0,
         rOut = 0;
       d.edges.forEach(function (x) {
-        if (x.edge.s === n.pid) {
+        if (x.edge.s === n.id) {
           evOut += x.stats[1];
           bOut += x.stats[2];
           rOut += x.stats[3];
         }
-        if (x.edge.d === n.pid) {
+        if (x.edge.d === n.id) {
           evIn += x.stats[1];
           bIn += x.stats[2];
           rIn += x.stats[3];
@@ -910,7 +943,7 @@
         kv([
           ['pid', n.pid < 0 ? 'unknown' : String(n.pid)],
           ['command', n.comm],
-          ['parent', n.ppid > 0 ? procLabel(n.ppid, (nodes.get(n.ppid) || { comm: '?' }).comm) : 'unknown'],
+          ['parent', n.parent >= 0 && nodes.has(n.parent) ? procLabel(n.ppid, nodes.get(n.parent).comm) : n.ppid > 0 ? 'pid ' + n.ppid : 'unknown'],
           ['group', n.group || '—'],
           n.cgroup ? ['cgroup', n.cgroup] : null,
           ['state', n.exited ? 'exited' : 'running'],
@@ -919,7 +952,7 @@
         ]),
       );
       box.appendChild(el('h3', null, 'Talks with'));
-      box.appendChild(edgeRows(d.edges, n.pid));
+      box.appendChild(edgeRows(d.edges, n.id));
     } else {
       var e = d.edge;
       var type = typeName(e.t);
@@ -949,7 +982,7 @@
     if (!selection || selection.kind === 'group' || !S.connected) return;
     detailsReq++;
     var msg = { t: 'details', id: detailsReq };
-    if (selection.kind === 'node') msg.node = selection.pid;
+    if (selection.kind === 'node') msg.node = selection.id;
     else msg.edge = selection.k;
     send(msg);
   }
@@ -960,7 +993,7 @@
     detailsT0 = performance.now();
     if (fromPanel) {
       cy.elements(':selected').unselect();
-      var id = sel.kind === 'node' ? nodeId(sel.pid) : sel.kind === 'edge' ? edgeId(sel.k) : sel.id;
+      var id = sel.kind === 'node' ? nodeId(sel.id) : sel.kind === 'edge' ? edgeId(sel.k) : sel.id;
       cy.getElementById(id).select();
     }
     renderDetails(null);
@@ -972,7 +1005,7 @@
   }
 
   cy.on('tap', 'node.proc', function (evt) {
-    select({ kind: 'node', pid: evt.target.data('pid') });
+    select({ kind: 'node', id: evt.target.data('nid') });
   });
   cy.on('tap', 'node.group', function (evt) {
     select({ kind: 'group', id: evt.target.id() });
@@ -1063,7 +1096,7 @@
     cy.batch(function () {
       // parents first, so a process moves into a compound that already exists
       nodes.forEach(function (n) {
-        moveTo(cy.getElementById(nodeId(n.pid)), parentOf(n));
+        moveTo(cy.getElementById(nodeId(n.id)), parentOf(n));
       });
       removeEmptyGroups();
       applyFilters();
@@ -1080,25 +1113,37 @@
 
   // ---------- read-only views for tests and the bench ----------
 
+  /**
+   * Whether an element is drawn, from its computed style (cytoscape's visible() is memoised
+   * and lags a class change until the next frame).
+   */
+  function drawn(ele) {
+    var displayed = function (x) {
+      return x.pstyle('display').value !== 'none';
+    };
+    if (ele.isEdge()) return displayed(ele) && drawn(ele.source()) && drawn(ele.target());
+    return displayed(ele) && ele.ancestors().every(displayed);
+  }
+
   window.ipcmap = Object.freeze({
     /** The cytoscape instance (read it; changing it desyncs the page). */
     cy: cy,
     /** Process nodes as drawn. */
     nodes: function () {
       return cy.nodes('.proc').map(function (n) {
-        return { pid: n.data('pid'), comm: n.data('comm'), label: n.data('label'), ppid: n.data('ppid'), group: n.data('group'), parent: n.isChild() ? n.parent().id() : null, exited: n.hasClass('exited'), visible: n.visible() };
+        return { id: n.data('nid'), pid: n.data('pid'), comm: n.data('comm'), label: n.data('label'), ppid: n.data('ppid'), group: n.data('group'), parent: n.isChild() ? n.parent().id() : null, exited: n.hasClass('exited'), visible: drawn(n) };
       });
     },
     /** IPC edges as drawn. */
     edges: function () {
       return cy.edges('.ipc').map(function (e) {
         var d = e.data();
-        return { key: d.key, src: e.source().data('pid'), dst: e.target().data('pid'), srcComm: e.source().data('comm'), dstComm: e.target().data('comm'), type: d.type, events: d.events, bytes: d.bytes, rate: d.rate, byteRate: d.byteRate, label: d.label, width: d.w, visible: e.visible() };
+        return { key: d.key, id: d.id, src: e.source().data('pid'), dst: e.target().data('pid'), srcComm: e.source().data('comm'), dstComm: e.target().data('comm'), type: d.type, events: d.events, bytes: d.bytes, rate: d.rate, byteRate: d.byteRate, label: d.label, width: d.w, visible: drawn(e) };
       });
     },
     groups: function () {
       return cy.nodes('.group').map(function (g) {
-        return { id: g.id(), label: g.data('label'), children: g.children().length, visible: g.visible() };
+        return { id: g.id(), label: g.data('label'), children: g.children().length, visible: drawn(g) };
       });
     },
     state: function () {
