@@ -100,6 +100,26 @@ function pct(xs: number[], p: number): number {
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
+/**
+ * `record` alone: the same event mix, 1,000,000 events in a tight loop (event time advancing
+ * 50,000/s), CPU time of the loop. The figure during the browser run is wall time and includes
+ * whatever preempted us (the browser shares the 2 CPUs).
+ */
+function recordAlone(server: { record(r: { kind: 'event'; event: IpcEvent }): void }, pop: { events: IpcEvent[]; sequence: Uint32Array }): number {
+  const n = 1_000_000;
+  const recs = pop.events.map((event) => ({ kind: 'event' as const, event }));
+  let ns = BigInt(Date.now()) * 1_000_000n;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const rec = recs[pop.sequence[i % pop.sequence.length]];
+    if ((i & 1023) === 0) ns += 20_480_000n; // 1024 events per 20.48 ms: 50,000/s
+    rec.event.timeNs = ns;
+    server.record(rec);
+  }
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / n;
+}
+
 async function main(): Promise<void> {
   const procs = new ProcInfoCache(null);
   const pop = population(procs);
@@ -204,7 +224,8 @@ async function main(): Promise<void> {
     }
     const page1 = await page.evaluate(() => {
       const w = window as any;
-      return { longTasks: w.__bench.longTasks as number[], frames: w.__bench.frames, applyMs: w.ipcmap.perf().applyMs as number[], bytes: w.ipcmap.perf().stateBytes, nodes: w.ipcmap.nodes().length, edges: w.ipcmap.edges().length, layouts: w.ipcmap.perf().layoutMs };
+      const st = w.ipcmap.state();
+      return { longTasks: w.__bench.longTasks as number[], frames: w.__bench.frames, applyMs: w.ipcmap.perf().applyMs as number[], bytes: w.ipcmap.perf().stateBytes, nodes: w.ipcmap.nodes().length, edges: w.ipcmap.edges().length, layouts: w.ipcmap.perf().layoutMs, zoom: st.zoom as number, labels: st.labelsShown as boolean, applied: st.stateMessages as number };
     });
     await page.screenshot({ path: 'build/test-artifacts/map-bench.png' });
     const longTasks = page1.longTasks.slice(page0.longTasks);
@@ -213,7 +234,9 @@ async function main(): Promise<void> {
       setup: { procs: PROCS, edges: pop.edges, targetRate: RATE, seconds: r1(elapsed), warmupMs, shownNodes: page1.nodes, shownEdges: page1.edges, captureBytes: true },
       server: {
         eventsPerSec: Math.round(events / elapsed),
-        recordNsPerEvent: r1(recNs / events),
+        recordWallNsPerEvent: r1(recNs / events),
+        recordAloneNsPerEvent: r1(recordAlone(server, pop)),
+        processCpuNsPerEvent: r1(((cpu.user + cpu.system) * 1000) / events),
         tickMsAvg: r1((s1.tickMs - s0.tickMs) / Math.max(1, s1.ticks - s0.ticks)),
         tickCpuNsPerEvent: r1(((s1.tickMs - s0.tickMs) * 1e6) / events),
         wsBytesPerSec: Math.round((s1.sentBytes - s0.sentBytes) / elapsed),
@@ -228,6 +251,9 @@ async function main(): Promise<void> {
         clickToDetailsInPageMs: { p50: r1(pct(inPageMs, 50)), max: r1(pct(inPageMs, 100)) },
         wsBytesPerSec: Math.round((page1.bytes - page0.bytes) / elapsed),
         startupLayoutsMs: page1.layouts,
+        view: { zoom: Math.round(page1.zoom * 100) / 100, edgeLabels: page1.labels },
+        /** State messages applied per second (the page coalesces when applying costs much). */
+        appliedPerSec: r1(applyMs.length / elapsed),
       },
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -47,6 +47,8 @@ function edgeKey(srcId: number, dstId: number, type: number): number {
 /** Ticks between checks that quiet processes still exist (their exit record may have been lost). */
 const ALIVE_CHECK_TICKS = 40;
 const QUIET_MS = 10_000;
+/** Edges listed in a node's details (the most recently active). */
+const NODE_DETAIL_EDGES = 200;
 
 export interface GraphModelOptions {
   /** Process info at first sight of a pid (ppid, cgroup group). */
@@ -596,7 +598,9 @@ export class GraphModel {
     const node = this.nodes.get(id);
     if (node === undefined) return null;
     const now = this.clockMs();
-    const edges = node.edges.map((e) => ({
+    // A busy server may have thousands of peers: the panel lists the most active ones.
+    const top = node.edges.length <= NODE_DETAIL_EDGES ? node.edges : [...node.edges].sort((a, b) => b.lastMs - a.lastMs || b.events - a.events).slice(0, NODE_DETAIL_EDGES);
+    const edges = top.map((e) => ({
       edge: e.info(),
       stats: [
         e.key,

@@ -244,12 +244,21 @@ export async function startMapServer(opts: MapServerOptions): Promise<MapServer>
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      // Say goodbye, but never wait on a page that does not answer: Ctrl-C must exit.
       for (const c of clients) c.ws.close(1001, 'ipcdump stopped');
+      const kill = setTimeout(() => {
+        for (const c of clients) c.ws.terminate();
+      }, 300);
       wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+        new Promise<void>((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
+      clearTimeout(kill);
+      for (const c of clients) c.ws.terminate();
     },
   };
 }

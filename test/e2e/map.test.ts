@@ -160,6 +160,22 @@ async function clickElement(page: Page, id: string): Promise<void> {
   await page.mouse.click(at.x, at.y);
 }
 
+/**
+ * Clicks an element until the details panel shows `title` (a live graph may still be moving
+ * when the first click lands); `id` is looked up again before each try.
+ */
+async function clickUntilShown(page: Page, id: () => Promise<string>, title: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await clickElement(page, await id());
+    try {
+      await page.waitForFunction((t: string) => document.getElementById('details-title')?.textContent === t, title, { timeout: scaled(2000) });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** A cgroup v2 directory to move a workload into (grouping), or null where there is none. */
 function makeCgroup(): string | null {
   const line = fs
@@ -300,8 +316,7 @@ test('live: pipe, unix socket, loopback TCP and signal talkers appear with their
     const pipeR = run.pipe.pids.RECEIVER;
     const pipeS = run.pipe.pids.SENDER;
     const pipeRNode = await nodeOf(page, pipeR, 'mapt-pipe-r');
-    await clickElement(page, `p${pipeRNode.id}`);
-    await page.waitForFunction((t: string) => document.getElementById('details-title')?.textContent === t, `mapt-pipe-r (${pipeR})`, { timeout: scaled(5000) });
+    await clickUntilShown(page, async () => `p${(await nodeOf(page!, pipeR, 'mapt-pipe-r')).id}`, `mapt-pipe-r (${pipeR})`);
     await page.waitForFunction(() => document.querySelectorAll('#details table.recent tr.pick').length > 0, undefined, { timeout: scaled(5000) });
     const nodePanel = await page.locator('#details').innerText();
     assert.match(nodePanel, new RegExp(`mapt-pipe-s \\(${pipeS}\\)`));
@@ -310,9 +325,7 @@ test('live: pipe, unix socket, loopback TCP and signal talkers appear with their
     assert.deepEqual(await page.evaluate(() => window.ipcmap.selection()), { kind: 'node', id: pipeRNode.id });
 
     // Click the pipe edge: its stats and the bytes of its events in the hex view.
-    const pipeEdge = (await pageEdges(page)).find((e) => ours(e, 'pipe'))!;
-    await clickElement(page, pipeEdge.id);
-    await page.waitForFunction((t: string) => document.getElementById('details-title')?.textContent === t, `mapt-pipe-s (${pipeS}) → mapt-pipe-r (${pipeR})`, { timeout: scaled(5000) });
+    await clickUntilShown(page, async () => (await pageEdges(page!)).find((e) => ours(e, 'pipe'))!.id, `mapt-pipe-s (${pipeS}) → mapt-pipe-r (${pipeR})`);
     await page.waitForFunction(() => /\|ipcmap-hello-pip\|/.test(document.getElementById('hexview')?.textContent ?? ''), undefined, { timeout: scaled(5000) });
     const hex = await page.locator('#hexview').innerText();
     assert.match(hex, /^00000000 {2}69 70 63 6d 61 70 2d 68 {2}65 6c 6c 6f 2d 70 69 70 {2}\|ipcmap-hello-pip\|\n00000010 {2}65 /);

@@ -554,13 +554,13 @@
    * A full layout starts afresh (randomize): starting from positions that placement chose
    * leaves fcose stuck with groups stretched across the map.
    */
-  function layoutOptions(animate) {
+  function layoutOptions(animate, fit) {
     var n = nodes.size;
-    var base = { animate: animate && n < 200, animationDuration: 400, fit: !S.userViewport, padding: 30 };
+    var base = { animate: animate && n < 200, animationDuration: 400, fit: fit, padding: 30 };
     if (HAVE_FCOSE) {
       return Object.assign(base, {
         name: 'fcose',
-        quality: n > 300 ? 'draft' : 'default',
+        quality: 'default', // 'draft' (spectral only) piles compound groups on top of each other
         randomize: true,
         nodeRepulsion: 6000,
         idealEdgeLength: 70,
@@ -581,13 +581,14 @@
     cy.center();
   }
 
-  function runLayout(animate) {
+  /** fit: zoom to the result (an automatic layout does not touch a view the user chose). */
+  function runLayout(animate, fit) {
     var t0 = performance.now();
     var eles = cy.elements().not('.hidden');
     if (eles.empty()) return;
-    var layout = eles.layout(layoutOptions(animate));
+    var layout = eles.layout(layoutOptions(animate, fit));
     layout.one('layoutstop', function () {
-      if (!S.userViewport) capZoom();
+      if (fit) capZoom();
     });
     layout.run();
     S.layouts++;
@@ -603,14 +604,17 @@
    * view, positions only change for new nodes (and on "Re-layout").
    */
   var autoTimer = null;
+  var AUTO_LAYOUT_MAX = 300;
   function maybeAutoLayout() {
     if (S.userMoved || S.userViewport || nodes.size === 0 || autoTimer !== null) return;
-    if (S.layouts > 0 && nodes.size < S.lastLayoutNodes * 1.2) return;
+    // Past a few hundred processes a layout is a pause of a second or more: after the first,
+    // placement only (the user can still ask with "Re-layout").
+    if (S.layouts > 0 && (nodes.size < S.lastLayoutNodes * 1.2 || nodes.size > AUTO_LAYOUT_MAX)) return;
     var wait = S.layouts === 0 ? 0 : S.lastLayoutAt + 3000 - Date.now();
-    if (wait <= 0) return runLayout(true);
+    if (wait <= 0) return runLayout(true, true);
     autoTimer = setTimeout(function () {
       autoTimer = null;
-      if (!S.userMoved && !S.userViewport) runLayout(true);
+      if (!S.userMoved && !S.userViewport) runLayout(true, true);
     }, wait);
   }
 
@@ -1022,7 +1026,9 @@
   cy.on('dragfree', 'node', function () {
     S.userMoved = true;
   });
-  cy.on('scrollzoom pinchzoom dragpan', function () {
+  // Once the user works with the graph (zooms, pans, clicks), automatic layouts stop: the
+  // node they are about to click must not move away.
+  cy.on('scrollzoom pinchzoom dragpan tapstart', function () {
     S.userViewport = true;
   });
   // Details follow the live data while shown (not while paused: the user is reading).
@@ -1083,11 +1089,9 @@
     renderStatus();
   });
   $('relayout').addEventListener('click', function () {
-    S.userViewport = false;
-    runLayout(true);
+    runLayout(true, true);
   });
   $('fit').addEventListener('click', function () {
-    S.userViewport = false;
     cy.fit(undefined, 30);
     capZoom();
   });
@@ -1101,7 +1105,7 @@
       removeEmptyGroups();
       applyFilters();
     });
-    runLayout(true);
+    runLayout(true, true);
   });
   $('filter-pid').addEventListener('input', readFilters);
   $('filter-comm').addEventListener('input', readFilters);
@@ -1147,7 +1151,7 @@
       });
     },
     state: function () {
-      return { connected: S.connected, paused: S.paused, source: S.source, captureBytes: S.captureBytes, totals: S.totals, groupBy: S.groupBy, layouts: S.layouts, stateMessages: S.stateMessages, status: $('status').textContent };
+      return { zoom: cy.zoom(), labelsShown: S.labelsShown, connected: S.connected, paused: S.paused, source: S.source, captureBytes: S.captureBytes, totals: S.totals, groupBy: S.groupBy, layouts: S.layouts, stateMessages: S.stateMessages, status: $('status').textContent };
     },
     selection: function () {
       return selection ? Object.assign({}, selection) : null;
