@@ -622,8 +622,8 @@
 
   /**
    * State messages are queued and applied together, no sooner than the last application plus
-   * its cost (script and the redraw it caused): on a graph too big for this machine, updates
-   * slow down instead of the page freezing. Structure (new and gone elements) is applied in
+   * twice its cost (script and the redraw it caused): on a graph too big for this machine,
+   * updates slow down instead of the page freezing. Structure (new and gone elements) is applied in
    * order; stats are absolute, so only the newest per edge is applied.
    */
   var queue = [];
@@ -634,7 +634,8 @@
 
   function schedule() {
     if (applyTimer !== null || measuring || queue.length === 0) return;
-    var wait = Math.max(0, lastApplyEnd + Math.min(3000, lastCost) - performance.now());
+    // twice the cost: updates take at most a third of the main thread, clicks stay quick
+    var wait = Math.max(0, lastApplyEnd + Math.min(3000, 2 * lastCost) - performance.now());
     applyTimer = setTimeout(function () {
       applyTimer = null;
       applyQueued();
