@@ -16,8 +16,9 @@ export interface Asset {
 }
 
 /** URL path -> file, besides index.html (which is templated with the token). */
+const JS = 'text/javascript; charset=utf-8';
 const PAGE_FILES: ReadonlyArray<readonly [string, string, string]> = [
-  ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+  ...['state', 'graph', 'filters', 'layout', 'apply', 'details', 'app'].map((n) => [`/${n}.js`, `${n}.js`, JS] as const),
   ['/style.css', 'style.css', 'text/css; charset=utf-8'],
 ];
 
@@ -64,7 +65,7 @@ export function loadAssets(): PageAssets {
     } catch {
       throw new Error(`the map needs the npm package ${mod.split('/')[0]}, which is not installed (run npm install)`);
     }
-    files.set(url, { body: read(p), type: 'text/javascript; charset=utf-8' });
+    files.set(url, { body: read(p), type: JS });
   }
   return { indexTemplate: read(path.join(dir, 'index.html')).toString('utf8'), files };
 }
