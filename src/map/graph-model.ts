@@ -20,14 +20,13 @@
  *    after the exit), the old node is retired to an id above any pid, with its edges, so the
  *    exited process stays on the map until it ages out and the new one starts clean.
  */
-import type { IpcEvent, IpcType, Metadata, OutputRecord } from '../ipcdump/event';
+import type { IpcEvent, IpcType, OutputRecord } from '../ipcdump/event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from '../ipcdump/event';
 import type { ProcEvent, ProcInfo } from '../ipcdump/proc-info';
 import { MAP_TYPES, type EdgeDetails, type EdgeInfo, type EdgeStats, type NodeDetails, type NodeInfo, type RecentEventMsg, type Totals } from './protocol';
 import { RecentEvents, RECENT_EVENTS } from './recent-events';
+import { RateWindow, eventBytes, roundRate } from './rates';
 
-/** Width of a rate bucket: rates are events in the last second. */
-export const RATE_WINDOW_MS = 1000;
 /** Live: an exited process stays on the map this long after its exit. */
 export const DEFAULT_AGE_MS = 60_000;
 export const DEFAULT_MAX_NODES = 2000;
@@ -47,6 +46,11 @@ function edgeKey(srcId: number, dstId: number, type: number): number {
 /** Ticks between checks that quiet processes still exist (their exit record may have been lost). */
 const ALIVE_CHECK_TICKS = 40;
 const QUIET_MS = 10_000;
+/**
+ * Events of a pid this long after its exit record are still the old process's (its last
+ * words, from another CPU's ring); later ones are a new process that got the pid.
+ */
+const EXIT_GRACE_MS = 1000;
 /** Edges listed in a node's details (the most recently active). */
 const NODE_DETAIL_EDGES = 200;
 
@@ -112,12 +116,7 @@ class MapEdge {
   lastNs: bigint;
   firstMs: number;
   lastMs: number;
-  /** Sliding window: the current bucket (index = ms / RATE_WINDOW_MS) and the one before. */
-  bucket: number;
-  curEvents = 0;
-  curBytes = 0;
-  prevEvents = 0;
-  prevBytes = 0;
+  readonly rate: RateWindow;
   /** What the last delta said (a snapshot repeats exactly this). */
   sent = false;
   sentEvents = 0;
@@ -135,7 +134,7 @@ class MapEdge {
     this.key = edgeKey(src.id, dst.id, type);
     this.firstNs = this.lastNs = ns;
     this.firstMs = this.lastMs = ms;
-    this.bucket = Math.floor(ms / RATE_WINDOW_MS);
+    this.rate = new RateWindow(ms);
   }
 
   info(): EdgeInfo {
@@ -145,44 +144,6 @@ class MapEdge {
   sentStats(): EdgeStats {
     return [this.key, this.sentEvents, this.sentBytes, this.sentRate, this.sentByteRate];
   }
-}
-
-/** Two-bucket sliding window: ~events in the last RATE_WINDOW_MS before `nowMs`, per second. */
-export function windowRate(bucket: number, cur: number, prev: number, nowMs: number): number {
-  const nowBucket = nowMs / RATE_WINDOW_MS;
-  const nb = Math.floor(nowBucket);
-  let frac = nowBucket - nb;
-  let r: number;
-  if (nb === bucket) r = cur + prev * (1 - frac);
-  else if (nb === bucket + 1) r = cur * (1 - frac);
-  else if (nb < bucket) {
-    frac = 0; // events ahead of the clock (monotonic-to-wall skew): count them whole
-    r = cur + prev;
-  } else r = 0;
-  return (r * 1000) / RATE_WINDOW_MS;
-}
-
-/**
- * Two significant digits (one decimal below 10): what a label shows, and coarse enough that a
- * steady talker's rate does not change, and cost a push, at every tick.
- */
-export function roundRate(x: number): number {
-  if (x < 0.05) return 0;
-  if (x < 10) return Math.round(x * 10) / 10;
-  const p = 10 ** (Math.floor(Math.log10(x)) - 1);
-  return Math.round(x / p) * p;
-}
-
-/** Bytes moved by one event: its `count` metadata (signals have none). */
-export function eventBytes(meta: Metadata): number {
-  for (let i = 0; i < meta.length; i++) {
-    const kv = meta[i];
-    if (kv[0] === 'count') {
-      const v = kv[1];
-      return typeof v === 'number' ? v : Number(v) || 0;
-    }
-  }
-  return 0;
 }
 
 export interface StateDelta {
@@ -214,11 +175,7 @@ export class GraphModel {
   // totals, with the same two-bucket window as edges
   private events = 0;
   private bytes = 0;
-  private bucket = 0;
-  private curEvents = 0;
-  private curBytes = 0;
-  private prevEvents = 0;
-  private prevBytes = 0;
+  private readonly rate = new RateWindow(0);
   private overCap = 0;
   private readonly lost: Record<string, number> = {};
 
@@ -263,9 +220,9 @@ export class GraphModel {
     const dp = ev.dst.pid;
     let e = this.edges.get(edgeKey(sp, dp, t));
     // An exited endpoint talking well after its exit is a new process with a reused pid.
-    if (e !== undefined && ((e.src.exited && ms > e.src.exitMs + RATE_WINDOW_MS) || (e.dst.exited && ms > e.dst.exitMs + RATE_WINDOW_MS))) {
-      if (e.src.exited && ms > e.src.exitMs + RATE_WINDOW_MS) this.retire(e.src);
-      if (e.dst.exited && ms > e.dst.exitMs + RATE_WINDOW_MS) this.retire(e.dst);
+    if (e !== undefined && ((e.src.exited && ms > e.src.exitMs + EXIT_GRACE_MS) || (e.dst.exited && ms > e.dst.exitMs + EXIT_GRACE_MS))) {
+      if (e.src.exited && ms > e.src.exitMs + EXIT_GRACE_MS) this.retire(e.src);
+      if (e.dst.exited && ms > e.dst.exitMs + EXIT_GRACE_MS) this.retire(e.dst);
       e = undefined;
     }
     if (e === undefined) {
@@ -285,48 +242,11 @@ export class GraphModel {
       e.lastNs = ns;
       e.lastMs = ms;
     }
-    const b = Math.floor(ms / RATE_WINDOW_MS);
-    if (b === e.bucket) {
-      e.curEvents++;
-      e.curBytes += n;
-    } else if (b > e.bucket) {
-      if (b === e.bucket + 1) {
-        e.prevEvents = e.curEvents;
-        e.prevBytes = e.curBytes;
-      } else {
-        e.prevEvents = 0;
-        e.prevBytes = 0;
-      }
-      e.bucket = b;
-      e.curEvents = 1;
-      e.curBytes = n;
-    } else if (b === e.bucket - 1) {
-      // slightly out of order (another CPU's events in the same batch)
-      e.prevEvents++;
-      e.prevBytes += n;
-    }
+    e.rate.add(ms, n);
     e.recent.push(ev);
-
     this.events++;
     this.bytes += n;
-    if (b === this.bucket) {
-      this.curEvents++;
-      this.curBytes += n;
-    } else if (b > this.bucket) {
-      if (b === this.bucket + 1) {
-        this.prevEvents = this.curEvents;
-        this.prevBytes = this.curBytes;
-      } else {
-        this.prevEvents = 0;
-        this.prevBytes = 0;
-      }
-      this.bucket = b;
-      this.curEvents = 1;
-      this.curBytes = n;
-    } else if (b === this.bucket - 1) {
-      this.prevEvents++;
-      this.prevBytes += n;
-    }
+    this.rate.add(ms, n);
   }
 
   private newEdge(ev: IpcEvent, t: number, ns: bigint, ms: number): MapEdge | undefined {
@@ -344,7 +264,7 @@ export class GraphModel {
   /** The node of pid, created at first sight (asking ProcInfoCache once); undefined past the cap. */
   private node(pid: number, comm: string, ms: number): MapNode | undefined {
     let node = this.nodes.get(pid);
-    if (node !== undefined && node.exited && ms > node.exitMs + RATE_WINDOW_MS) {
+    if (node !== undefined && node.exited && ms > node.exitMs + EXIT_GRACE_MS) {
       this.retire(node);
       node = undefined;
     }
@@ -491,7 +411,7 @@ export class GraphModel {
     if (this.ageMs === Infinity && !checkAlive) return;
     for (const node of this.nodes.values()) {
       if (node.exited) {
-        if (now - node.exitMs > this.ageMs && node.lastMs <= node.exitMs + RATE_WINDOW_MS) this.removeNode(node);
+        if (now - node.exitMs > this.ageMs && node.lastMs <= node.exitMs + EXIT_GRACE_MS) this.removeNode(node);
       } else if (checkAlive && node.pid > 0 && node.id === node.pid && now - node.lastMs > QUIET_MS && !this.opts.isAlive!(node.pid)) {
         node.exited = true;
         node.exitMs = now;
@@ -504,8 +424,8 @@ export class GraphModel {
     return {
       events: this.events,
       bytes: this.bytes,
-      eventRate: roundRate(windowRate(this.bucket, this.curEvents, this.prevEvents, now)),
-      byteRate: roundRate(windowRate(this.bucket, this.curBytes, this.prevBytes, now)),
+      eventRate: this.rate.events(now),
+      byteRate: this.rate.bytes(now),
       lost: { ...this.lost },
       nodes: this.nodes.size,
       edges: this.edges.size,
@@ -536,8 +456,8 @@ export class GraphModel {
     this.newEdges = [];
     const stats: EdgeStats[] = [];
     for (const e of this.edges.values()) {
-      const r = roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now));
-      const br = roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now));
+      const r = e.rate.events(now);
+      const br = e.rate.bytes(now);
       if (!e.sent || e.events !== e.sentEvents || r !== e.sentRate || br !== e.sentByteRate) {
         e.sent = true;
         e.sentEvents = e.events;
@@ -581,8 +501,8 @@ export class GraphModel {
         e.key,
         e.events,
         e.bytes,
-        roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now)),
-        roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now)),
+        e.rate.events(now),
+        e.rate.bytes(now),
       ],
       avgEventRate: span > 0 ? roundRate(e.events / span) : e.events,
       firstNs: e.firstNs.toString(),
@@ -606,8 +526,8 @@ export class GraphModel {
         e.key,
         e.events,
         e.bytes,
-        roundRate(windowRate(e.bucket, e.curEvents, e.prevEvents, now)),
-        roundRate(windowRate(e.bucket, e.curBytes, e.prevBytes, now)),
+        e.rate.events(now),
+        e.rate.bytes(now),
       ] as EdgeStats,
     }));
     // The newest RECENT_EVENTS over all its edges: a merge of the edges' rings (each newest first).
