@@ -374,7 +374,13 @@ test('live: pipe, unix socket, loopback TCP and signal talkers appear with their
   } finally {
     await page?.close();
     await proc.stop();
-    if (cgroup) fs.rmdirSync(cgroup);
+    if (cgroup) {
+      try {
+        fs.rmdirSync(cgroup);
+      } catch (err) {
+        t.diagnostic(`could not remove ${cgroup}: ${(err as Error).message}`); // a workload still in it
+      }
+    }
   }
 });
 
