@@ -82,6 +82,23 @@ os.waitpid(pid, 0)`;
   }
 });
 
+// Two connections between the same two addresses: each read must take the bytes of its own
+// connection's writer. The flow key's hash once left out the ports (bpf/loopback.h), so both
+// connections shared one queue and b's read was pinned on a's write.
+test('two TCP connections between the same addresses at once: each read names its own sender', () => retryOnReportedSkips(tracer, async () => {
+  const run = await sh(`exec ${PY} ${path.join(ROOT, 'test', 'helpers', 'loopback_two_flows.py')} 14151`);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'two-flows-same-start-b\ntwo-flows-same-start-a\n');
+  for (const [name, pid] of [['b', run.pids.B], ['a', run.pids.A]] as const) {
+    const rec = await tracer.waitForRecord(
+      (r) => r.type === 'loopback-tcp' && r.dst_pid === run.pids.SERVER && bytesOf(r) === `two-flows-same-start-${name}`,
+      10000,
+      `the read of client ${name}'s message`,
+    );
+    assert.deepEqual([rec.src_pid, rec.src_comm, rec.dst_comm, rec.meta?.src_port], [pid, `lo-client-${name}`, 'lo-server', name === 'a' ? 14152 : 14153]);
+  }
+}));
+
 test('-t lu selects UDP only', async () => {
   const only = await startIpcdump(['-t', 'lu', '-f', 'json']);
   try {
