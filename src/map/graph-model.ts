@@ -144,6 +144,11 @@ class MapEdge {
   sentStats(): EdgeStats {
     return [this.key, this.sentEvents, this.sentBytes, this.sentRate, this.sentByteRate];
   }
+
+  /** Totals and the rates at `nowMs`, for the details panel. */
+  statsAt(nowMs: number): EdgeStats {
+    return [this.key, this.events, this.bytes, this.rate.events(nowMs), this.rate.bytes(nowMs)];
+  }
 }
 
 export interface StateDelta {
@@ -497,13 +502,7 @@ export class GraphModel {
     return {
       kind: 'edge',
       edge: e.info(),
-      stats: [
-        e.key,
-        e.events,
-        e.bytes,
-        e.rate.events(now),
-        e.rate.bytes(now),
-      ],
+      stats: e.statsAt(now),
       avgEventRate: span > 0 ? roundRate(e.events / span) : e.events,
       firstNs: e.firstNs.toString(),
       lastNs: e.lastNs.toString(),
@@ -522,13 +521,7 @@ export class GraphModel {
     const top = node.edges.length <= NODE_DETAIL_EDGES ? node.edges : [...node.edges].sort((a, b) => b.lastMs - a.lastMs || b.events - a.events).slice(0, NODE_DETAIL_EDGES);
     const edges = top.map((e) => ({
       edge: e.info(),
-      stats: [
-        e.key,
-        e.events,
-        e.bytes,
-        e.rate.events(now),
-        e.rate.bytes(now),
-      ] as EdgeStats,
+      stats: e.statsAt(now),
     }));
     // The newest RECENT_EVENTS over all its edges: a merge of the edges' rings (each newest first).
     const pos = new Array<number>(node.edges.length).fill(0);
