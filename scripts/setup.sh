@@ -18,8 +18,9 @@ fi
 # (network namespaces) and netbase (/etc/services) are used by the loopback tests; strace is
 # the reference the ebpftracer tests compare against; iputils-ping and kmod (veth) serve the
 # ipftrace tests; chromium (headless, driven by playwright-core) is the browser of the
-# --map end-to-end test.
-PKGS=(clang-16 llvm-16 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev build-essential pkg-config python3 make iproute2 netbase strace iputils-ping kmod chromium)
+# --map end-to-end test; dpkg-dev, debhelper, help2man and lintian build and check the
+# install packages (scripts/package.sh, which the packages test runs).
+PKGS=(clang-16 llvm-16 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev build-essential pkg-config python3 make iproute2 netbase strace iputils-ping kmod chromium dpkg-dev debhelper help2man lintian)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
