@@ -23,7 +23,7 @@
 import type { IpcEvent, IpcType, OutputRecord } from '../ipcdump/event';
 import { UNKNOWN_COMM, UNKNOWN_PID } from '../ipcdump/event';
 import type { ProcEvent, ProcInfo } from '../ipcdump/proc-info';
-import { MAP_TYPES, type EdgeDetails, type EdgeInfo, type EdgeStats, type NodeDetails, type NodeInfo, type RecentEventMsg, type Totals } from './protocol';
+import { MAP_TYPES, type ServerMessage, type EdgeDetails, type EdgeInfo, type EdgeStats, type NodeDetails, type NodeInfo, type RecentEventMsg, type Totals } from './protocol';
 import { RecentEvents, RECENT_EVENTS } from './recent-events';
 import { RateWindow, eventBytes, roundRate } from './rates';
 
@@ -151,14 +151,8 @@ class MapEdge {
   }
 }
 
-export interface StateDelta {
-  nodes: NodeInfo[];
-  edges: EdgeInfo[];
-  stats: EdgeStats[];
-  goneNodes: number[];
-  goneEdges: number[];
-  totals: Totals;
-}
+/** The body of a `state` message (protocol.ts); the server adds `t` and `full`. */
+export type StateDelta = Omit<Extract<ServerMessage, { t: 'state' }>, 't' | 'full'>;
 
 export class GraphModel {
   private readonly nodes = new Map<number, MapNode>();

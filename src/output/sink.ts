@@ -22,6 +22,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { FatalError } from '../cli/errors';
+import { writeAllSync } from './write-all';
 
 export const FLUSH_THRESHOLD = 256 * 1024;
 
@@ -50,11 +51,6 @@ function reason(err: unknown): string {
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
-}
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** Open (create/truncate) an output file with mode 0600; throws FatalError. */
@@ -128,26 +124,17 @@ export class OutputSink extends EventEmitter {
     const end = this.len;
     this.len = 0;
     if (end === 0 || this.dead) return;
-    let off = 0;
-    while (off < end) {
-      try {
-        off += fs.writeSync(this.fd, buf, off, end - off);
-      } catch (err) {
-        const code = errCode(err);
-        if (code === 'EAGAIN') {
-          sleepMs(1);
-          continue;
-        }
-        if (code === 'EINTR') continue;
-        this.dead = true;
-        // the reader went away: EPIPE for a pipe, ECONNRESET for a socket (Node's stdio
-        // 'pipe' is a unix socketpair, so are many supervisors' log sockets)
-        if (code === 'EPIPE' || code === 'ECONNRESET') {
-          this.emit('epipe');
-        } else {
-          this.emit('error', new FatalError(`failed to write ${this.label}: ${reason(err)}`, { cause: err }));
-        }
-        return;
+    try {
+      writeAllSync(this.fd, buf, end);
+    } catch (err) {
+      const code = errCode(err);
+      this.dead = true;
+      // the reader went away: EPIPE for a pipe, ECONNRESET for a socket (Node's stdio
+      // 'pipe' is a unix socketpair, so are many supervisors' log sockets)
+      if (code === 'EPIPE' || code === 'ECONNRESET') {
+        this.emit('epipe');
+      } else {
+        this.emit('error', new FatalError(`failed to write ${this.label}: ${reason(err)}`, { cause: err }));
       }
     }
   }

@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import { errnoReason as reason } from './errno';
 import { writeI64, writeU32 } from './le';
+import { writeAllSync } from '../../output/write-all';
 import type { EventConsumer } from '../consumer';
 import type { IpcEvent, LostRecord, OutputRecord } from '../event';
 import type { ProcEvent, ProcInfo, ProcInfoCache } from '../proc-info';
@@ -308,15 +309,10 @@ export class RecordingWriter implements EventConsumer {
     const end = this.len;
     this.len = 0;
     if (end === 0 || this.failed) return;
-    let off = 0;
-    while (off < end) {
-      try {
-        off += fs.writeSync(this.fd, this.buf, off, end - off);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EINTR' || (err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        this.fail(err);
-        return;
-      }
+    try {
+      writeAllSync(this.fd, this.buf, end);
+    } catch (err) {
+      this.fail(err);
     }
   }
 
