@@ -26,7 +26,11 @@ const cell = (k, s) => {
   const top = all.filter((l) => !/ # TODO\b/.test(l));
   const todo = all.length - top.length;
   const failed = top.filter((l) => l.startsWith('not ok'));
-  for (const f of failed) failures.push(`${k} ${s}: ${f.replace(/^not ok \d+ - /, '')}`);
+  for (const f of failed) failures.push(`${k} ${s}: ${f.replace(/^not ok \d+ - /, '')}${firstErrorLine(text, f)}`);
+  if (t && /^# timed out after/m.test(text)) {
+    bad = true;
+    return `timed out (${top.length - failed.length}/${top.length} before)`;
+  }
   if (all.length === 0 || !t) {
     bad = true;
     return 'no result';
@@ -34,6 +38,12 @@ const cell = (k, s) => {
   if (failed.length > 0 || t[1] !== '0') bad = true;
   return `${top.length - failed.length}/${top.length}${todo ? ` (+${todo} todo)` : ''}`;
 };
+/** ": <the first line of the error>" from the YAML block after a TAP `not ok` line. */
+function firstErrorLine(text, notOk) {
+  const after = text.slice(text.indexOf(notOk) + notOk.length);
+  const m = /^\s+error: (?:\|-?\n\s+)?'?(.*?)'?$/m.exec(after.split(/^(?:not )?ok \d+ /m)[0]);
+  return m && m[1].trim() ? `: ${m[1].trim().slice(0, 200)}` : '';
+}
 const rows = [`| suite | ${kernels.join(' | ')} |`, `|---|${kernels.map(() => '---').join('|')}|`];
 for (const s of suites) rows.push(`| ${s} | ${kernels.map((k) => cell(k, s)).join(' | ')} |`);
 rows.push(`| minutes | ${kernels.map((k) => (seconds.has(k) ? (seconds.get(k) / 60).toFixed(1) : '-')).join(' | ')} |`);

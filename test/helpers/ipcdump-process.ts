@@ -28,6 +28,18 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/**
+ * Every tracer still running. A test that fails half-way (a start-up that timed out, an
+ * assertion before its `finally`) must not leave tracers behind: their pipes would keep the
+ * test file's process alive after its last test, and a guest of the kernel matrix would sit
+ * there until its wall-clock limit. The runners pass --test-force-exit, and this kills what is
+ * left when the file's process exits.
+ */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export class IpcdumpProcess {
   readonly child: ChildProcess;
   stdout = '';
@@ -43,6 +55,7 @@ export class IpcdumpProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
     });
+    live.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
       this.notify();
@@ -53,6 +66,7 @@ export class IpcdumpProcess {
     });
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code, signal) => {
+        live.delete(this.child);
         this.notify();
         resolve({ code, signal });
       }),
@@ -113,9 +127,21 @@ export class IpcdumpProcess {
     return found!;
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<Exit> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
+  /**
+   * Sends `signal` and waits for the exit. A tracer that has not exited `ms` (scaled) later is
+   * killed and the stop fails, saying so: a hang in shutdown is a bug to see, not to wait out.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGINT', ms = 30000): Promise<Exit> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
+    this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), scaled(ms))));
+    const first = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (first !== 'late') return first;
+    this.child.kill('SIGKILL');
+    await this.exited;
+    throw new Error(`the tracer did not exit within ${scaled(ms)} ms of ${signal}\n--- stderr:\n${this.stderr.slice(-2000)}`);
   }
 }
 
