@@ -1309,7 +1309,9 @@ int BPF_PROG(on_unix_stream_recvmsg, struct socket *sock, struct msghdr *msg, si
 /* Read side, at sys_exit: the syscall's arguments are still in the user registers (x86-64
  * preserves them; arm64 keeps arg0 in orig_x0), so reads need no sys_enter state. That also
  * catches a read that was already blocked when ipcdump attached. */
-static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
+/* `kmsg`: the kernel's msghdr when called from the return of a socket's recvmsg function
+ * (function hooks, below), where the user msghdr's msg_controllen is not yet updated. */
+static __always_inline int sys_exit_common(struct pt_regs *regs, long ret, struct msghdr *kmsg)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 #if defined(__TARGET_ARCH_arm64)
@@ -1347,7 +1349,11 @@ static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
 		flags = SC_ARG3(regs);
 		raddr = (__u64)m.msg_name;
 		ctrl = (__u64)m.msg_control;
-		ctrllen = m.msg_controllen; /* as updated by the kernel */
+		ctrllen = m.msg_controllen; /* as updated by the kernel at sys_exit */
+#ifndef BPF_LEGACY
+		if (kmsg && ctrl) /* not yet updated: what put_cmsg() wrote is up to its cursor */
+			ctrllen = (__u64)kmsg->msg_control_user - ctrl;
+#endif
 		break;
 	}
 	case NR_readv:
@@ -1445,11 +1451,21 @@ write_done:;
 	return SCRATCH_USED;
 }
 
+static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
+{
+	return sys_exit_common(regs, ret, NULL);
+}
+
 /* The syscall hooks, each in two copies: include/backup_hooks.h. */
 #include "backup_hooks.h"
 
 /* Write side, at sys_enter: queue the write BEFORE its data can reach a reader. */
 BACKED_SYSCALL_HOOKS(on_sys_enter, on_sys_exit, sys_enter_body, sys_exit_body)
+
+#ifndef BPF_LEGACY
+/* Function hooks: the same bodies, run only where IPC data moves (include/function_hooks.h). */
+#include "function_hooks.h"
+#endif
 
 /* =====================================================================================
  * Process lifecycle, on the same ring so comms of short-lived processes resolve in order.

@@ -10,8 +10,8 @@
 #   VM_JOBS=N         kernels run N at a time (default 1; each guest has one vCPU)
 #   VM_SUITES="dist/test/integration/ipftrace-cli.test.js ..."  limits the suites
 #   VM_TEST_ARGS="--test-name-pattern=TCP"  passed to node --test (no spaces inside)
-#   VMTEST_TIMEOUT=SECS  per kernel (default 4800)
-#   VM_SUITE_TIMEOUT=SECS  per suite inside the guest (default 1800)
+#   VMTEST_TIMEOUT=SECS  per kernel (default 4200)
+#   VM_SUITE_TIMEOUT=SECS  per suite inside the guest (default 1500)
 # Writes build/vm-results/<kernel release>/<suite>.tap and build/vm-results/results.md.
 # Exit status 0 only when every suite passed under every kernel.
 set -uo pipefail
@@ -50,7 +50,7 @@ run_kernel() {
   start=$(date +%s)
   echo "vm-test: $name: started" >&2
   # One vCPU: with two, live text patching under software emulation oopsed a 6.12 guest.
-  VM_SUITES="${VM_SUITES:-}" VM_TEST_ARGS="${VM_TEST_ARGS:-}" VM_SUITE_TIMEOUT="${VM_SUITE_TIMEOUT:-}" "$VMTEST/run-in-vm.sh" -x -c 1 -m 3G -t "${VMTEST_TIMEOUT:-4800}" -w "$PWD/$res" "$k" \
+  VM_SUITES="${VM_SUITES:-}" VM_TEST_ARGS="${VM_TEST_ARGS:-}" VM_SUITE_TIMEOUT="${VM_SUITE_TIMEOUT:-}" "$VMTEST/run-in-vm.sh" -x -c 1 -m 3G -t "${VMTEST_TIMEOUT:-4200}" -w "$PWD/$res" "$k" \
     test/vm/guest-run.sh "$PWD/$res" >"$res/$name.console" 2>&1
   echo "vm-test: $name: exit $? after $(( $(date +%s) - start )) s" >&2
 }

@@ -1,28 +1,28 @@
 /** What `ipcdump --doctor` checks: each collector with the hooks hooks.ts chose for it. */
 import type { BpfObject } from '../runtime';
 import { defaultObjectPath } from '../ipcdump/tracer';
-import { LIFECYCLE_PROGRAMS, backupHooks, programsFor, recvmmsgHook } from '../ipcdump/hooks';
-import { backupHooksNote } from '../runtime/backup-hooks';
+import { LIFECYCLE_PROGRAMS, dataHooks, dataHooksVia, hookBackups, programsFor, recvmmsgHook } from '../ipcdump/hooks';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 
 const BYTES = (o: BpfObject) => {
   o.setGlobalU32('byte_cap', 1 << 20);
   configureScratch(o, 'scratch_map', possibleCpus());
-  o.setGlobalBool('backup_hooks', backupHooks());
+  o.setGlobalBool('backup_hooks', hookBackups());
 };
 
 function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();
   const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
-  const sys = 'tp_btf/sys_enter + tp_btf/sys_exit';
+  // The syscall hooks see every syscall: say which ones they act on.
+  const sys = (type: Parameters<typeof dataHooksVia>[0], calls: string) => (dataHooks().kind === 'syscall' ? `${dataHooksVia(type)} (${calls})` : dataHooksVia(type));
   const notes = (...n: Array<string | undefined>) => n.filter(Boolean).join('; ') || undefined;
   return [
     { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },
-    { name: 'pipe', hooks: `${sys} (read/write/readv/writev/splice/tee/vmsplice/sendfile)`, progs: programsFor('pipe'), configure: BYTES },
+    { name: 'pipe', hooks: sys('pipe', 'read/write/readv/writev/splice/tee/vmsplice/sendfile'), progs: programsFor('pipe'), configure: BYTES },
     {
       name: 'unix sockets',
-      hooks: `${sys} (send*/recv*/read/write) + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
+      hooks: `${sys('unix-dgram', 'send*/recv*/read/write')} + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
       progs: programsFor('unix-dgram'),
       note: notes(recvNote),
       configure: (o) => {
@@ -33,7 +33,7 @@ function collectors(): DoctorCollector[] {
     },
     {
       name: 'loopback tcp/udp',
-      hooks: `${sys} (send*/recv*/read/write), recvmmsg: ${recv.via}`,
+      hooks: `${sys('loopback-udp', 'send*/recv*/read/write')}, recvmmsg: ${recv.via}`,
       progs: programsFor('loopback-udp'),
       note: notes(recvNote),
       configure: (o) => {
@@ -44,7 +44,7 @@ function collectors(): DoctorCollector[] {
     },
     {
       name: 'pty',
-      hooks: `${sys} (read/write on ptys)`,
+      hooks: sys('pty', 'read/write on ptys'),
       progs: programsFor('pty'),
       configure: (o) => {
         o.setGlobalBool('trace_pty', true);
@@ -56,5 +56,12 @@ function collectors(): DoctorCollector[] {
 }
 
 export function ipcdumpDoctor(): DoctorSpec {
-  return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors, notes: () => [backupHooksNote()] };
+  return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors, notes: () => {
+      const d = dataHooks();
+      return [
+        `Data hooks: ${d.kind === 'function' ? 'kernel functions (fentry/fexit)' : 'syscalls (tp_btf/sys_enter + sys_exit)'}; ${d.why}`,
+        `Backup ${d.kind === 'function' ? 'function' : 'syscall'} hooks: ${d.backups.on ? 'yes' : 'no'}; ${d.backups.why}`,
+      ];
+    },
+  };
 }

@@ -1,14 +1,21 @@
 /**
  * Which BPF programs serve each ipcdump collector on the running kernel, and why. Shared by
  * the tracer (what to load) and `ipcdump --doctor` (what to report), so the two cannot
- * disagree. Most collectors use tracepoints every supported kernel has; the one hook that
- * varies is the per-message receive of recvmmsg (see mmsg_message() in bpf/ipcdump.bpf.c).
+ * disagree.
+ *
+ * The data-moving collectors (pipes, unix sockets, loopback, ptys) have two hook sets with
+ * one body (bpf/include/function_hooks.h):
+ *   - function hooks: fentry/fexit on pipe_write(), unix_stream_sendmsg() and the like, where
+ *     the kernel allows fentry (stock kernels from 5.17): unrelated syscalls run nothing;
+ *   - syscall hooks: tp_btf/sys_enter + sys_exit, everywhere else (our hosts refuse fentry;
+ *     the legacy build for kernels before 5.17 has no bpf_task_pt_regs to run the bodies).
+ * The other hook that varies is the per-message receive of recvmmsg (mmsg_message() in
+ * bpf/ipcdump.bpf.c).
  */
 import type { IpcType } from './event';
-import { kernelHasBtfTracepoint, probeObjectPath, tryProgram } from '../runtime/capabilities';
-import { backupHooks } from '../runtime/backup-hooks';
-
-export { backupHooks };
+import { kernelHasBtfTracepoint, kernelHasFunction, probeObjectPath, tryProgram } from '../runtime/capabilities';
+import { functionBackupsChoice, backupHooksChoice, type BackupHooksChoice } from '../runtime/backup-hooks';
+import { objectBuild } from '../runtime/objects';
 
 export interface HookChoice {
   /** BPF programs to load. */
@@ -57,9 +64,86 @@ export function recvmmsgHook(): HookChoice {
   return recvChoice;
 }
 
+/** The kernel functions the function hooks attach to (bpf/include/function_hooks.h). */
+const SYS_PREFIX = process.arch === 'arm64' ? '__arm64_sys_' : '__x64_sys_';
+export const FUNCTION_HOOK_TARGETS: readonly string[] = [
+  'pipe_write', 'pipe_read', 'tty_write', 'tty_read',
+  'unix_stream_sendmsg', 'unix_dgram_sendmsg', 'unix_stream_recvmsg', 'unix_dgram_recvmsg',
+  'inet_sendmsg', 'inet6_sendmsg', 'inet_recvmsg', 'inet6_recvmsg',
+  ...['splice', 'tee', 'vmsplice', 'sendfile64', 'sendmmsg', 'recvmmsg'].map((s) => SYS_PREFIX + s),
+];
+
+export interface DataHooksChoice {
+  kind: 'function' | 'syscall';
+  /** why this set, for --doctor */
+  why: string;
+  /** whether each program has its backup copy (include/backup_hooks.h), and why */
+  backups: BackupHooksChoice;
+}
+
+let dataChoice: DataHooksChoice | undefined;
+
+/**
+ * The hook set of the data-moving collectors on this kernel. IPCDUMP_HOOKS=syscall|function
+ * overrides the choice (function: still refused where the object or the kernel cannot).
+ */
+export function dataHooks(): DataHooksChoice {
+  if (dataChoice) return dataChoice;
+  const forced = process.env.IPCDUMP_HOOKS;
+  const syscall = (why: string): DataHooksChoice => ({ kind: 'syscall', why, backups: backupHooksChoice() });
+  let why: string | undefined;
+  if (forced !== 'function') dataChoice = syscall('function hooks are opt-in until the kernel matrix has run them (IPCDUMP_HOOKS=function)');
+  else if (objectBuild() === 'legacy') why = 'the build for kernels before 5.17 has no function hooks (no bpf_task_pt_regs)';
+  else if ((why = fentryRefusal()) !== undefined) why = `fentry is refused (${/\(([^()]*\bE[A-Z]+)\)/.exec(why)?.[1] ?? why})`;
+  else {
+    const missing = FUNCTION_HOOK_TARGETS.filter((f) => !kernelHasFunction(f));
+    if (missing.length) why = `kernel functions not in its BTF: ${missing.join(', ')}`;
+  }
+  dataChoice ??= why
+    ? syscall(`function hooks unusable: ${why}`)
+    : {
+        kind: 'function',
+        why: forced === 'function' ? 'IPCDUMP_HOOKS=function' : 'fentry/fexit usable: only the kernel functions that move IPC data run our programs',
+        backups: functionBackupsChoice(),
+      };
+  return dataChoice;
+}
+
+/** Whether the hooks in use load their backup copies (the backup_hooks global). */
+export function hookBackups(): boolean {
+  return dataHooks().backups.on;
+}
+
 const SYSCALL_HOOKS = ['on_sys_enter', 'on_sys_exit'] as const;
 const SYSCALL_BACKUPS = ['on_sys_enter_backup', 'on_sys_exit_backup'] as const;
-const SYSCALLS: readonly string[] = backupHooks() ? [...SYSCALL_HOOKS, ...SYSCALL_BACKUPS] : SYSCALL_HOOKS;
+
+function withBackups(progs: readonly string[]): readonly string[] {
+  return hookBackups() ? progs.flatMap((p) => [p, `${p}_backup`]) : progs;
+}
+
+/** The function-hook programs of each data-moving type (names from function_hooks.h). */
+const FN_SPLICE = ['fn_sys_splice_in', 'fn_sys_splice_out', 'fn_sys_sendfile_in', 'fn_sys_sendfile_out'];
+const FN_MMSG = ['fn_sys_sendmmsg_in', 'fn_sys_recvmmsg_out'];
+const FN_PROGS: Record<Exclude<IpcType, 'signal'>, readonly string[]> = {
+  pipe: ['fn_pipe_write_in', 'fn_pipe_write_out', 'fn_pipe_read_out', ...FN_SPLICE, 'fn_sys_tee_in', 'fn_sys_tee_out', 'fn_sys_vmsplice_in', 'fn_sys_vmsplice_out'],
+  pty: ['fn_tty_write_in', 'fn_tty_write_out', 'fn_tty_read_out'],
+  'unix-stream': ['fn_unix_stream_send_in', 'fn_unix_stream_send_out', 'fn_unix_stream_recv_out', ...FN_MMSG, ...FN_SPLICE],
+  'unix-dgram': ['fn_unix_dgram_send_in', 'fn_unix_dgram_send_out', 'fn_unix_dgram_recv_out', ...FN_MMSG, ...FN_SPLICE],
+  'unix-seqpacket': ['fn_unix_dgram_send_in', 'fn_unix_dgram_send_out', 'fn_unix_dgram_recv_out', ...FN_MMSG, ...FN_SPLICE],
+  'loopback-tcp': ['fn_inet_send_in', 'fn_inet_send_out', 'fn_inet6_send_in', 'fn_inet6_send_out', 'fn_inet_recv_out', 'fn_inet6_recv_out', ...FN_MMSG, ...FN_SPLICE],
+  'loopback-udp': ['fn_inet_send_in', 'fn_inet_send_out', 'fn_inet6_send_in', 'fn_inet6_send_out', 'fn_inet_recv_out', 'fn_inet6_recv_out', ...FN_MMSG, ...FN_SPLICE],
+};
+
+/** Every function-hook program of a type, without backups (for the object drift test). */
+export function functionHookPrograms(type: Exclude<IpcType, 'signal'>): readonly string[] {
+  return FN_PROGS[type];
+}
+
+/** The data hooks of one type: its function hooks, or the two syscall hooks. */
+function dataProgs(type: Exclude<IpcType, 'signal'>): readonly string[] {
+  if (dataHooks().kind === 'function') return withBackups(FN_PROGS[type]);
+  return hookBackups() ? [...SYSCALL_HOOKS, ...SYSCALL_BACKUPS] : SYSCALL_HOOKS;
+}
 
 /** Programs each IPC type needs (the lifecycle programs are always loaded). */
 export function programsFor(type: IpcType): readonly string[] {
@@ -68,16 +152,36 @@ export function programsFor(type: IpcType): readonly string[] {
       return ['on_signal_generate'];
     case 'pipe':
     case 'pty':
-      return SYSCALLS;
+      return dataProgs(type);
     case 'unix-stream':
     case 'loopback-tcp':
     case 'loopback-udp':
-      return [...SYSCALLS, ...recvmmsgHook().progs];
+      return [...dataProgs(type), ...recvmmsgHook().progs];
     case 'unix-dgram':
     case 'unix-seqpacket':
-      return [...SYSCALLS, 'on_skb_copy_datagram', ...recvmmsgHook().progs];
+      return [...dataProgs(type), 'on_skb_copy_datagram', ...recvmmsgHook().progs];
   }
 }
+
+/** How each data-moving type is hooked, as a user reads it (--doctor). */
+export function dataHooksVia(type: Exclude<IpcType, 'signal'>): string {
+  if (dataHooks().kind === 'syscall') return 'tp_btf/sys_enter + tp_btf/sys_exit';
+  const fns = new Map<string, string[]>();
+  for (const p of FN_PROGS[type]) {
+    const m = /^fn_(sys_)?(\w+?)_(in|out)$/.exec(p)!;
+    const fn = m[1] ? SYS_PREFIX + m[2].replace('sendfile', 'sendfile64') : FN_NAMES[m[2]] ?? m[2];
+    const kinds = fns.get(fn) ?? [];
+    kinds.push(m[3] === 'in' ? 'fentry' : 'fexit');
+    fns.set(fn, kinds);
+  }
+  return [...fns].map(([fn, k]) => `${k.join('+')}/${fn}`).join(', ');
+}
+
+const FN_NAMES: Record<string, string> = {
+  unix_stream_send: 'unix_stream_sendmsg', unix_dgram_send: 'unix_dgram_sendmsg',
+  unix_stream_recv: 'unix_stream_recvmsg', unix_dgram_recv: 'unix_dgram_recvmsg',
+  inet_send: 'inet_sendmsg', inet6_send: 'inet6_sendmsg', inet_recv: 'inet_recvmsg', inet6_recv: 'inet6_recvmsg',
+};
 
 /** Process names and lifetimes: fork, exec, rename, exit. */
 export const LIFECYCLE_PROGRAMS: readonly string[] = ['on_fork', 'on_exec', 'on_rename', 'on_exit'];

@@ -22,7 +22,7 @@ import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { IPC_TYPE } from './layout.generated';
-import { LIFECYCLE_PROGRAMS, backupHooks, programsFor } from './hooks';
+import { LIFECYCLE_PROGRAMS, hookBackups, programsFor } from './hooks';
 
 export interface TraceOptions {
   /** IPC types to trace; default: every implemented type. */
@@ -149,7 +149,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       obj.setGlobal('unix_types', Buffer.from([unixBits]));
       obj.setMapMaxEntries('events', opts.ringBytes ?? DEFAULT_RING_BYTES);
       configureScratch(obj, 'scratch_map', possibleCpus());
-      obj.setGlobalBool('backup_hooks', backupHooks());
+      obj.setGlobalBool('backup_hooks', hookBackups());
       // Which hooks serve each type on this kernel: hooks.ts (shared with --doctor).
       const wanted = new Set<string>(LIFECYCLE_PROGRAMS);
       for (const t of types) for (const p of programsFor(t)) wanted.add(p);

@@ -39,6 +39,19 @@ export function backupHooks(release = os.release()): boolean {
   return backupHooksChoice(release).on;
 }
 
+/**
+ * The same choice for ipcdump's function hooks (bpf/include/function_hooks.h): fentry/fexit
+ * programs run preemptibly under full preemption on every kernel version, so only the
+ * scheduler's mode decides.
+ */
+export function functionBackupsChoice(preemption: () => PreemptionInfo = preemptionMode): BackupHooksChoice {
+  const forced = process.env.IPCDUMP_BACKUP_HOOKS;
+  if (forced === '0' || forced === '1') return { on: forced === '1', why: `IPCDUMP_BACKUP_HOOKS=${forced}` };
+  const p = preemption();
+  const mode = p.mode ? `preemption mode ${p.mode} (${p.source})` : `preemption mode ${p.source}`;
+  return preemptible(p.mode) ? { on: true, why: `${mode} can preempt them half-way` } : { on: false, why: `${mode} never preempts them` };
+}
+
 /** The --doctor line on the syscall hooks: whether they have backups, and why. */
 export function backupHooksNote(): string {
   const c = backupHooksChoice();

@@ -239,6 +239,11 @@ export function kernelHasHelper(name: string): boolean {
   return btfHasName(`BPF_FUNC_${name}`);
 }
 
+/** Is `name` a function in the running kernel's BTF (an fentry/fexit target, e.g. pipe_write)? */
+export function kernelHasFunction(name: string): boolean {
+  return btfHasName(name);
+}
+
 /** Does the running kernel have the kfunc `name` (a function in its BTF, e.g. bpf_rdonly_cast)? */
 export function kernelHasKfunc(name: string): boolean {
   return btfHasName(name);

@@ -49,7 +49,10 @@ export class IpcdumpProcess {
   private readonly readyPattern: RegExp;
 
   /** `cli`: another command of the toolkit (ebpftracer); `readyPattern`: its start-up line. */
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cli?: string; readyPattern?: RegExp } = {}) {
+  constructor(
+    readonly args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cli?: string; readyPattern?: RegExp } = {},
+  ) {
     this.readyPattern = opts.readyPattern ?? /tracing .*Ctrl-C/;
     this.child = spawn(process.execPath, [opts.cli ?? CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,7 +108,7 @@ export class IpcdumpProcess {
   }
 
   ready(ms = 20000): Promise<void> {
-    return this.waitUntil(() => this.readyPattern.test(this.stderr + this.stdout) || this.child.exitCode !== null, ms, 'the tracer to attach').then(() => {
+    return this.waitUntil(() => this.readyPattern.test(this.stderr + this.stdout) || this.child.exitCode !== null, ms, `\`${this.args.join(' ')}\` to attach`).then(() => {
       if (this.child.exitCode !== null) throw new Error(`ipcdump exited early (${this.child.exitCode}): ${this.stderr}`);
     });
   }
@@ -146,10 +149,10 @@ export class IpcdumpProcess {
 }
 
 /** Start ipcdump and wait until it is attached. */
-export async function startIpcdump(args: string[]): Promise<IpcdumpProcess> {
+export async function startIpcdump(args: string[], readyMs?: number): Promise<IpcdumpProcess> {
   const p = new IpcdumpProcess(args);
   try {
-    await p.ready();
+    await p.ready(readyMs);
   } catch (err) {
     await p.stop('SIGKILL');
     throw err;

@@ -5,6 +5,7 @@
  * matrix (scripts/vm-test.sh), where the answers differ.
  */
 import { backupHooks } from '../../src/runtime/backup-hooks';
+import { preemptible, preemptionMode } from '../../src/runtime/preemption';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
@@ -37,8 +38,19 @@ test('ipcdump --doctor: the object build and the recvmmsg hook fit this kernel, 
   // bpf_loop arrived in 5.17: older kernels must get the legacy build; bpf_rdonly_cast in 6.2
   const obj = atLeast(6, 2) ? 'ipcdump.bpf.o' : atLeast(5, 17) ? 'ipcdump.nocast.bpf.o' : 'ipcdump.legacy.bpf.o';
   assert.match(r.stdout, new RegExp(`^BPF object: ${obj.replace(/\./g, '\\.')} \\(`, 'm'));
-  // backup syscall hooks where the scheduler can preempt them (6.13+, mode full/lazy/RT)
-  assert.match(r.stdout, new RegExp(`^Backup syscall hooks: ${backupHooks() ? 'yes' : 'no'}; `, 'm'));
+  // function hooks wherever fentry works and the object is not the legacy one (5.17+)
+  const fn = /^\s+ok\s+fentry\s/m.test(r.stdout) && atLeast(5, 17);
+  assert.match(r.stdout, new RegExp(`^Data hooks: ${fn ? 'kernel functions' : 'syscalls'} `, 'm'));
+  if (fn) {
+    assert.match(r.stdout, /^\s+ok\s+pipe\s+via fentry\+fexit\/pipe_write, fexit\/pipe_read, /m);
+    assert.match(r.stdout, /^\s+ok\s+pty\s+via fentry\+fexit\/tty_write, fexit\/tty_read$/m);
+  } else {
+    assert.match(r.stdout, /^\s+ok\s+pipe\s+via tp_btf\/sys_enter \+ tp_btf\/sys_exit /m);
+  }
+  // backups where the scheduler can preempt the hooks: syscall hooks from 6.13 (faultable
+  // tracepoints), function hooks on any kernel, both only in mode full/lazy/RT
+  const backups = fn ? preemptible(preemptionMode().mode) : backupHooks();
+  assert.match(r.stdout, new RegExp(`^Backup ${fn ? 'function' : 'syscall'} hooks: ${backups ? 'yes' : 'no'}; `, 'm'));
   for (const c of ['signal', 'pipe', 'unix sockets', 'loopback tcp/udp', 'pty', 'process names']) {
     assert.match(r.stdout, new RegExp(`^  ok\\s+${c.replace('/', '\\/')}\\s+via `, 'm'), c);
   }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backupHooksChoice } from '../../src/runtime/backup-hooks';
+import { backupHooksChoice, functionBackupsChoice } from '../../src/runtime/backup-hooks';
+import { FUNCTION_HOOK_TARGETS, functionHookPrograms } from '../../src/ipcdump/hooks';
+import { BpfObject } from '../../src/runtime';
+import { bpfObjectPath } from '../../src/runtime/objects';
 import { parseCmdline, parseConfig, parseSchedPreempt, parseUnameVersion, preemptible, type PreemptionInfo } from '../../src/runtime/preemption';
 
 function withEnv(value: string | undefined, fn: () => void): void {
@@ -59,4 +62,46 @@ test('preemption mode from debugfs, the command line, the kernel configuration a
   assert.equal(preemptible('voluntary'), false);
   assert.equal(preemptible('lazy'), true);
   assert.equal(preemptible(undefined), true);
+});
+
+test('backup function hooks: any kernel whose scheduler preempts (fentry runs preemptibly there)', () => {
+  withEnv(undefined, () => {
+    assert.equal(functionBackupsChoice(mode('full')).on, true);
+    assert.equal(functionBackupsChoice(mode('lazy')).on, true);
+    assert.equal(functionBackupsChoice(mode('voluntary')).on, false);
+    assert.equal(functionBackupsChoice(mode('none')).on, false);
+    assert.equal(functionBackupsChoice(mode(undefined)).on, true);
+  });
+  withEnv('0', () => assert.equal(functionBackupsChoice(mode('full')).on, false));
+});
+
+test('function hooks: every program hooks.ts names is in the objects that have them, with its backup, on a listed target', () => {
+  const types = ['pipe', 'pty', 'unix-stream', 'unix-dgram', 'unix-seqpacket', 'loopback-tcp', 'loopback-udp'] as const;
+  for (const build of ['default', 'nocast'] as const) {
+    const obj = BpfObject.open(bpfObjectPath('ipcdump', build));
+    try {
+      const names = new Set(obj.programNames());
+      const targets = new Set<string>();
+      for (const t of types) {
+        for (const p of functionHookPrograms(t)) {
+          assert.ok(names.has(p) && names.has(`${p}_backup`), `${build}: ${p} (${t})`);
+          const sec = obj.programSection(p);
+          assert.match(sec, p.endsWith('_in') ? /^\??fentry\// : /^\??fexit\//, `${p}: ${sec}`);
+          assert.equal(obj.programSection(`${p}_backup`), sec);
+          targets.add(sec.replace(/^\??fe\w+\//, ''));
+        }
+      }
+      // hooks.ts checks exactly these functions in the kernel's BTF before choosing them
+      assert.deepEqual([...targets].sort(), [...FUNCTION_HOOK_TARGETS].sort());
+    } finally {
+      obj.close();
+    }
+  }
+  // the build for kernels before 5.17 has none
+  const legacy = BpfObject.open(bpfObjectPath('ipcdump', 'legacy'));
+  try {
+    assert.deepEqual(legacy.programNames().filter((p) => p.startsWith('fn_')), []);
+  } finally {
+    legacy.close();
+  }
 });

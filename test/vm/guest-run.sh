@@ -16,7 +16,7 @@ for t in ipcdump ebpftracer ipftrace; do echo "\$ $t --doctor"; node "dist/src/c
 # under 7.3 here and half as long again on slower hosts), so a suite that hangs costs that
 # suite, not every suite after it; what was running and what the kernel said go into its
 # TAP file.
-limit="${VM_SUITE_TIMEOUT:-1800}"
+limit="${VM_SUITE_TIMEOUT:-1500}"
 for f in ${VM_SUITES:-dist/test/integration/*.test.js}; do
   name=$(basename "$f" .test.js)
   start=$(date +%s)
