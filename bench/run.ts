@@ -146,7 +146,7 @@ const TOOLS: Tool[] = [
     available: () => fs.existsSync(FLOOR_OBJECT),
     async run(w, n) {
       // ipc workloads: the hooks `ipcdump -t <w.ipcTypes>` loads; syscall recording: the default set
-      const obj = attachFloor(w.kind === 'ipc' ? floorProgramsFor(w.ipcTypes ?? []).floor : undefined);
+      const obj = attachFloor(w.kind === 'ipc' ? floorProgramsFor(w.ipcTypes ?? []) : undefined);
       try {
         return { seconds: await runWorkload(w, n), events: 0, lost: 0, tracerCpuSec: 0 };
       } finally {

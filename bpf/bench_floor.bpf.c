@@ -60,3 +60,16 @@ int BPF_PROG(floor_rename, struct task_struct *task, const char *comm) { return 
 
 SEC("?tp_btf/sched_process_exit")
 int BPF_PROG(floor_exit, struct task_struct *p) { return 0; }
+
+/* Function hooks (fentry/fexit, bpf/include/function_hooks.h): generic do-nothing programs,
+ * each given its target function at run time (bench/floor.ts: setAttachTarget), enough for
+ * every function hook ipcdump has, backups included. */
+#define FLOOR_FN(n)                                                                              \
+	SEC("?fentry")                                                                           \
+	int BPF_PROG(floor_fentry_##n) { return 0; }                                             \
+	SEC("?fexit")                                                                            \
+	int BPF_PROG(floor_fexit_##n) { return 0; }
+#define FLOOR_FN8(n)                                                                             \
+	FLOOR_FN(n##0) FLOOR_FN(n##1) FLOOR_FN(n##2) FLOOR_FN(n##3)                              \
+	FLOOR_FN(n##4) FLOOR_FN(n##5) FLOOR_FN(n##6) FLOOR_FN(n##7)
+FLOOR_FN8(0) FLOOR_FN8(1) FLOOR_FN8(2) FLOOR_FN8(3) FLOOR_FN8(4)

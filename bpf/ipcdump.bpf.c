@@ -333,6 +333,10 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 
 /* The pipe behind fd, or 0. Fills ino/fifo/name when `want_name`. */
 enum { FD_OTHER = 0, FD_PIPE = 1, FD_UNIX = 2, FD_PTY = 3, FD_INET = 4 };
+/* `only` of the bodies below: FD_ANY, or the one kind a function hook can see (a constant,
+ * so the compiler drops every other kind's code from that program: less to verify). */
+#define FD_ANY (-1)
+#define FD_ONLY(only, kind) ((only) == FD_ANY || (only) == (kind))
 
 /* A socket we trace: a unix socket of an enabled type (FD_UNIX, c->sk_type = its type), or a
  * TCP/UDP socket when that loopback type is enabled (FD_INET, c->sk_type = the protocol). */
@@ -380,12 +384,12 @@ static __always_inline bool fd_traced_file(int fd, struct traced_file *t)
 /* What a traced file (fd_traced_file) is: a pipe/FIFO, a socket of an enabled type, a pty,
  * or something else. Fills c->obj (the pipe, the sock or the tty), c->ino, and for FIFOs
  * the name. */
-static __always_inline int fd_classify(const struct traced_file *t, struct inflight *c)
+static __always_inline int fd_classify(const struct traced_file *t, struct inflight *c, int only)
 {
 	struct file *f = t->f;
 	struct inode *inode = t->inode;
 	umode_t mode = t->mode;
-	if (trace_pipe && mode == S_IFIFO_) {
+	if (FD_ONLY(only, FD_PIPE) && trace_pipe && mode == S_IFIFO_) {
 		c->ino = BPF_CORE_READ(inode, i_ino);
 		c->fifo = BPF_CORE_READ(inode, i_sb, s_magic) != PIPEFS_MAGIC_;
 		c->name_len = 0;
@@ -398,15 +402,16 @@ static __always_inline int fd_classify(const struct traced_file *t, struct infli
 		c->obj = (__u64)BPF_CORE_READ(f, private_data);
 		return FD_PIPE;
 	}
-	if ((trace_unix || trace_loopback) && mode == S_IFSOCK_) {
+	if ((FD_ONLY(only, FD_UNIX) || FD_ONLY(only, FD_INET)) && (trace_unix || trace_loopback) && mode == S_IFSOCK_) {
 		struct socket *sock = BPF_CORE_READ(f, private_data);
 		struct sock *sk = BPF_CORE_READ(sock, sk);
 		if (!sk)
 			return FD_OTHER;
 		c->ino = BPF_CORE_READ(inode, i_ino);
-		return sk_classify(sk, c);
+		int k = sk_classify(sk, c);
+		return FD_ONLY(only, k) ? k : FD_OTHER;
 	}
-	if (trace_pty && mode == S_IFCHR_) {
+	if (FD_ONLY(only, FD_PTY) && trace_pty && mode == S_IFCHR_) {
 		int side = pty_side(inode);
 		if (!side)
 			return FD_OTHER;
@@ -670,7 +675,7 @@ static __always_inline void sendmmsg_enter(__u64 pid_tgid, struct pt_regs *regs,
 }
 
 /* Write side (see on_sys_enter): queue the write BEFORE its data can reach a reader. */
-static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
+static __always_inline int sys_enter_only(struct pt_regs *regs, long id, int only)
 {
 	int out_fd;
 	__u64 iov = 0, cnt = 0, wlen = 0, uaddr = 0;
@@ -735,7 +740,7 @@ static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
 	if (!s)
 		return SCRATCH_USED;
 	struct inflight *c = &s->ctx;
-	int kind = fd_classify(&tf, c);
+	int kind = fd_classify(&tf, c, only);
 	if (kind == FD_OTHER)
 		return SCRATCH_USED;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1311,7 +1316,7 @@ int BPF_PROG(on_unix_stream_recvmsg, struct socket *sock, struct msghdr *msg, si
  * catches a read that was already blocked when ipcdump attached. */
 /* `kmsg`: the kernel's msghdr when called from the return of a socket's recvmsg function
  * (function hooks, below), where the user msghdr's msg_controllen is not yet updated. */
-static __always_inline int sys_exit_common(struct pt_regs *regs, long ret, struct msghdr *kmsg)
+static __always_inline int sys_exit_common(struct pt_regs *regs, long ret, struct msghdr *kmsg, int only)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 #if defined(__TARGET_ARCH_arm64)
@@ -1440,7 +1445,7 @@ write_done:;
 	if (!s)
 		return SCRATCH_USED;
 	struct inflight *c = &s->ctx;
-	int kind = fd_classify(&tf, c);
+	int kind = fd_classify(&tf, c, only);
 	if (kind == FD_OTHER)
 		return SCRATCH_USED;
 	if (kind == FD_PTY) {
@@ -1451,9 +1456,14 @@ write_done:;
 	return SCRATCH_USED;
 }
 
+static __always_inline int sys_enter_body(struct pt_regs *regs, long id)
+{
+	return sys_enter_only(regs, id, FD_ANY);
+}
+
 static __always_inline int sys_exit_body(struct pt_regs *regs, long ret)
 {
-	return sys_exit_common(regs, ret, NULL);
+	return sys_exit_common(regs, ret, NULL, FD_ANY);
 }
 
 /* The syscall hooks, each in two copies: include/backup_hooks.h. */

@@ -41,9 +41,10 @@ static __always_inline bool fn_by_syscall(long nr)
 	       nr == NR_vmsplice || nr == NR_sendfile;
 }
 
-/* `exit`: sys_exit_common with `ret` (and `kmsg`), else sys_enter_body. `by_syscall`: a hook
- * on a syscall function itself. Returns non-zero when a scratch slot may be held. */
-static __always_inline int fn_body(bool exit, bool by_syscall, long ret, struct msghdr *kmsg)
+/* `exit`: sys_exit_common with `ret` (and `kmsg`), else sys_enter_only. `by_syscall`: a hook
+ * on a syscall function itself. `only`: the one kind of file the function serves (FD_ANY on
+ * syscall functions). Returns non-zero when a scratch slot may be held. */
+static __always_inline int fn_body(bool exit, bool by_syscall, long ret, struct msghdr *kmsg, int only)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	if (t->flags & PF_KTHREAD_)
@@ -58,83 +59,103 @@ static __always_inline int fn_body(bool exit, bool by_syscall, long ret, struct 
 #endif
 	if (!by_syscall && fn_by_syscall(nr))
 		return 0;
-	return exit ? sys_exit_common(regs, ret, kmsg) : sys_enter_body(regs, nr);
+	return exit ? sys_exit_common(regs, ret, kmsg, only) : sys_enter_only(regs, nr, only);
 }
 
-#define FN_RUN(exit, by_syscall, ret, kmsg)                                                      \
+#define FN_RUN(exit, by_syscall, ret, kmsg, only)                                                \
 	({                                                                                       \
-		if (fn_body((exit), (by_syscall), (ret), (kmsg)))                                \
+		if (fn_body((exit), (by_syscall), (ret), (kmsg), (only)))                        \
 			SCRATCH_RELEASE();                                                       \
 		0;                                                                               \
 	})
 
-/* fentry on FN as NAME (and NAME_backup): the write side, before the data moves. */
-#define FN_ENTRY(fn, name, by_syscall)                                                           \
-	SEC("?fentry/" FN_STR(fn))                                                                      \
-	int BPF_PROG(name)                                                                       \
+/* fentry on FN as NAME (and NAME_backup): the write side, before the data moves. SKIP: an
+ * expression of the arguments (...) under which this hook leaves the call to another. */
+#define FN_ENTRY(fn, name, by_syscall, only, skip, ...)                                          \
+	SEC("?fentry/" FN_STR(fn))                                                               \
+	int BPF_PROG(name, __VA_ARGS__)                                                          \
 	{                                                                                        \
+		if (skip)                                                                        \
+			return 0;                                                                \
 		HOOK_RAN(0);                                                                     \
-		return FN_RUN(false, (by_syscall), 0, NULL);                                     \
+		return FN_RUN(false, (by_syscall), 0, NULL, (only));                             \
 	}                                                                                        \
-	SEC("?fentry/" FN_STR(fn))                                                                      \
-	int BPF_PROG(name##_backup)                                                              \
+	SEC("?fentry/" FN_STR(fn))                                                               \
+	int BPF_PROG(name##_backup, __VA_ARGS__)                                                 \
 	{                                                                                        \
-		return HOOK_DONE(0) ? 0 : FN_RUN(false, (by_syscall), 0, NULL);                  \
+		if (skip)                                                                        \
+			return 0;                                                                \
+		return HOOK_DONE(0) ? 0 : FN_RUN(false, (by_syscall), 0, NULL, (only));          \
 	}
 
 /* fexit on FN as NAME (and NAME_backup); the argument list (...) names the return `ret`. */
-#define FN_EXIT(fn, name, by_syscall, kmsg, ...)                                                 \
-	SEC("?fexit/" FN_STR(fn))                                                                       \
+#define FN_EXIT(fn, name, by_syscall, only, kmsg, skip, ...)                                     \
+	SEC("?fexit/" FN_STR(fn))                                                                \
 	int BPF_PROG(name, __VA_ARGS__)                                                          \
 	{                                                                                        \
+		if (skip)                                                                        \
+			return 0;                                                                \
 		HOOK_RAN(1);                                                                     \
-		return FN_RUN(true, (by_syscall), ret, (kmsg));                                  \
+		return FN_RUN(true, (by_syscall), ret, (kmsg), (only));                          \
 	}                                                                                        \
-	SEC("?fexit/" FN_STR(fn))                                                                       \
+	SEC("?fexit/" FN_STR(fn))                                                                \
 	int BPF_PROG(name##_backup, __VA_ARGS__)                                                 \
 	{                                                                                        \
-		return HOOK_DONE(1) ? 0 : FN_RUN(true, (by_syscall), ret, (kmsg));               \
+		if (skip)                                                                        \
+			return 0;                                                                \
+		return HOOK_DONE(1) ? 0 : FN_RUN(true, (by_syscall), ret, (kmsg), (only));       \
 	}
 
-#define ITER_ARGS struct kiocb *iocb, struct iov_iter *iter, ssize_t ret
-#define SEND_ARGS struct socket *sock, struct msghdr *msg, size_t len, int ret
+/* unix_seqpacket_*msg call unix_dgram_*msg, or have them inlined, depending on the compiler:
+ * the dgram hooks leave seqpacket sockets to the seqpacket hooks, so each message is seen
+ * once either way. */
+#define SEQPACKET(sock) ((sock)->type == SOCK_SEQPACKET_)
+
+#define ITER_IN struct kiocb *iocb, struct iov_iter *iter
+#define ITER_ARGS ITER_IN, ssize_t ret
+#define SEND_IN struct socket *sock, struct msghdr *msg, size_t len
+#define SEND_ARGS SEND_IN, int ret
 #define RECV_ARGS struct socket *sock, struct msghdr *msg, size_t len, int flags, int ret
-#define SYS_ARGS const struct pt_regs *sys_regs, long ret
+#define SYS_IN const struct pt_regs *sys_regs
+#define SYS_ARGS SYS_IN, long ret
 
 /* Pipes and FIFOs (fs/pipe.c: pipefifo_fops) */
-FN_ENTRY(pipe_write, fn_pipe_write_in, false)
-FN_EXIT(pipe_write, fn_pipe_write_out, false, NULL, ITER_ARGS)
-FN_EXIT(pipe_read, fn_pipe_read_out, false, NULL, ITER_ARGS)
+FN_ENTRY(pipe_write, fn_pipe_write_in, false, FD_PIPE, 0, ITER_IN)
+FN_EXIT(pipe_write, fn_pipe_write_out, false, FD_PIPE, NULL, 0, ITER_ARGS)
+FN_EXIT(pipe_read, fn_pipe_read_out, false, FD_PIPE, NULL, 0, ITER_ARGS)
 
 /* Pseudoterminals, both ends (drivers/tty/tty_io.c: tty_fops, ptmx_fops) */
-FN_ENTRY(tty_write, fn_tty_write_in, false)
-FN_EXIT(tty_write, fn_tty_write_out, false, NULL, ITER_ARGS)
-FN_EXIT(tty_read, fn_tty_read_out, false, NULL, ITER_ARGS)
+FN_ENTRY(tty_write, fn_tty_write_in, false, FD_PTY, 0, ITER_IN)
+FN_EXIT(tty_write, fn_tty_write_out, false, FD_PTY, NULL, 0, ITER_ARGS)
+FN_EXIT(tty_read, fn_tty_read_out, false, FD_PTY, NULL, 0, ITER_ARGS)
 
 /* Unix sockets (net/unix/af_unix.c; unix_seqpacket_* call the dgram functions) */
-FN_ENTRY(unix_stream_sendmsg, fn_unix_stream_send_in, false)
-FN_EXIT(unix_stream_sendmsg, fn_unix_stream_send_out, false, NULL, SEND_ARGS)
-FN_ENTRY(unix_dgram_sendmsg, fn_unix_dgram_send_in, false)
-FN_EXIT(unix_dgram_sendmsg, fn_unix_dgram_send_out, false, NULL, SEND_ARGS)
-FN_EXIT(unix_stream_recvmsg, fn_unix_stream_recv_out, false, msg, RECV_ARGS)
-FN_EXIT(unix_dgram_recvmsg, fn_unix_dgram_recv_out, false, msg, RECV_ARGS)
+FN_ENTRY(unix_stream_sendmsg, fn_unix_stream_send_in, false, FD_UNIX, 0, SEND_IN)
+FN_EXIT(unix_stream_sendmsg, fn_unix_stream_send_out, false, FD_UNIX, NULL, 0, SEND_ARGS)
+FN_ENTRY(unix_dgram_sendmsg, fn_unix_dgram_send_in, false, FD_UNIX, SEQPACKET(sock), SEND_IN)
+FN_EXIT(unix_dgram_sendmsg, fn_unix_dgram_send_out, false, FD_UNIX, NULL, SEQPACKET(sock), SEND_ARGS)
+FN_EXIT(unix_stream_recvmsg, fn_unix_stream_recv_out, false, FD_UNIX, msg, 0, RECV_ARGS)
+FN_EXIT(unix_dgram_recvmsg, fn_unix_dgram_recv_out, false, FD_UNIX, msg, SEQPACKET(sock), RECV_ARGS)
+FN_ENTRY(unix_seqpacket_sendmsg, fn_unix_seqpacket_send_in, false, FD_UNIX, 0, SEND_IN)
+FN_EXIT(unix_seqpacket_sendmsg, fn_unix_seqpacket_send_out, false, FD_UNIX, NULL, 0, SEND_ARGS)
+FN_EXIT(unix_seqpacket_recvmsg, fn_unix_seqpacket_recv_out, false, FD_UNIX, msg, 0, RECV_ARGS)
 
 /* TCP and UDP over IPv4 and IPv6 (net/ipv4/af_inet.c, net/ipv6/af_inet6.c) */
-FN_ENTRY(inet_sendmsg, fn_inet_send_in, false)
-FN_EXIT(inet_sendmsg, fn_inet_send_out, false, NULL, SEND_ARGS)
-FN_ENTRY(inet6_sendmsg, fn_inet6_send_in, false)
-FN_EXIT(inet6_sendmsg, fn_inet6_send_out, false, NULL, SEND_ARGS)
-FN_EXIT(inet_recvmsg, fn_inet_recv_out, false, msg, RECV_ARGS)
-FN_EXIT(inet6_recvmsg, fn_inet6_recv_out, false, msg, RECV_ARGS)
+FN_ENTRY(inet_sendmsg, fn_inet_send_in, false, FD_INET, 0, SEND_IN)
+FN_EXIT(inet_sendmsg, fn_inet_send_out, false, FD_INET, NULL, 0, SEND_ARGS)
+FN_ENTRY(inet6_sendmsg, fn_inet6_send_in, false, FD_INET, 0, SEND_IN)
+FN_EXIT(inet6_sendmsg, fn_inet6_send_out, false, FD_INET, NULL, 0, SEND_ARGS)
+FN_EXIT(inet_recvmsg, fn_inet_recv_out, false, FD_INET, msg, 0, RECV_ARGS)
+FN_EXIT(inet6_recvmsg, fn_inet6_recv_out, false, FD_INET, msg, 0, RECV_ARGS)
 
 /* The syscalls that move data without, or with several, calls of the functions above */
-FN_ENTRY(SYS_FN(splice), fn_sys_splice_in, true)
-FN_EXIT(SYS_FN(splice), fn_sys_splice_out, true, NULL, SYS_ARGS)
-FN_ENTRY(SYS_FN(tee), fn_sys_tee_in, true)
-FN_EXIT(SYS_FN(tee), fn_sys_tee_out, true, NULL, SYS_ARGS)
-FN_ENTRY(SYS_FN(vmsplice), fn_sys_vmsplice_in, true)
-FN_EXIT(SYS_FN(vmsplice), fn_sys_vmsplice_out, true, NULL, SYS_ARGS)
-FN_ENTRY(SYS_FN(sendfile64), fn_sys_sendfile_in, true)
-FN_EXIT(SYS_FN(sendfile64), fn_sys_sendfile_out, true, NULL, SYS_ARGS)
-FN_ENTRY(SYS_FN(sendmmsg), fn_sys_sendmmsg_in, true)
-FN_EXIT(SYS_FN(recvmmsg), fn_sys_recvmmsg_out, true, NULL, SYS_ARGS)
+FN_ENTRY(SYS_FN(splice), fn_sys_splice_in, true, FD_ANY, 0, SYS_IN)
+FN_EXIT(SYS_FN(splice), fn_sys_splice_out, true, FD_ANY, NULL, 0, SYS_ARGS)
+FN_ENTRY(SYS_FN(tee), fn_sys_tee_in, true, FD_ANY, 0, SYS_IN)
+FN_EXIT(SYS_FN(tee), fn_sys_tee_out, true, FD_ANY, NULL, 0, SYS_ARGS)
+FN_ENTRY(SYS_FN(vmsplice), fn_sys_vmsplice_in, true, FD_ANY, 0, SYS_IN)
+FN_EXIT(SYS_FN(vmsplice), fn_sys_vmsplice_out, true, FD_ANY, NULL, 0, SYS_ARGS)
+FN_ENTRY(SYS_FN(sendfile64), fn_sys_sendfile_in, true, FD_ANY, 0, SYS_IN)
+FN_EXIT(SYS_FN(sendfile64), fn_sys_sendfile_out, true, FD_ANY, NULL, 0, SYS_ARGS)
+FN_ENTRY(SYS_FN(sendmmsg), fn_sys_sendmmsg_in, true, FD_ANY, 0, SYS_IN)
+FN_EXIT(SYS_FN(recvmmsg), fn_sys_recvmmsg_out, true, FD_ANY, NULL, 0, SYS_ARGS)

@@ -1,7 +1,7 @@
 /** What `ipcdump --doctor` checks: each collector with the hooks hooks.ts chose for it. */
 import type { BpfObject } from '../runtime';
 import { defaultObjectPath } from '../ipcdump/tracer';
-import { LIFECYCLE_PROGRAMS, dataHooks, dataHooksVia, hookBackups, programsFor, recvmmsgHook } from '../ipcdump/hooks';
+import { LIFECYCLE_PROGRAMS, dataHooks, dataHooksVia, functionHooksRefusal, hookBackups, programsFor, recvmmsgHook, retargetedPrograms } from '../ipcdump/hooks';
 import type { DoctorCollector, DoctorSpec } from './doctor';
 import { configureScratch, possibleCpus } from '../runtime/scratch-slots';
 
@@ -9,6 +9,7 @@ const BYTES = (o: BpfObject) => {
   o.setGlobalU32('byte_cap', 1 << 20);
   configureScratch(o, 'scratch_map', possibleCpus());
   o.setGlobalBool('backup_hooks', hookBackups());
+  for (const [p, fn] of retargetedPrograms()) o.setAttachTarget(p, fn);
 };
 
 function collectors(): DoctorCollector[] {
@@ -58,10 +59,13 @@ function collectors(): DoctorCollector[] {
 export function ipcdumpDoctor(): DoctorSpec {
   return { tool: 'ipcdump', objectPath: defaultObjectPath(), collectors, notes: () => {
       const d = dataHooks();
-      return [
-        `Data hooks: ${d.kind === 'function' ? 'kernel functions (fentry/fexit)' : 'syscalls (tp_btf/sys_enter + sys_exit)'}; ${d.why}`,
-        `Backup ${d.kind === 'function' ? 'function' : 'syscall'} hooks: ${d.backups.on ? 'yes' : 'no'}; ${d.backups.why}`,
-      ];
+      const notes = [`Data hooks: ${d.kind === 'function' ? 'kernel functions (fentry/fexit)' : 'syscalls (tp_btf/sys_enter + sys_exit)'}; ${d.why}`];
+      if (d.kind === 'syscall' && process.env.IPCDUMP_HOOKS !== 'function') {
+        const why = functionHooksRefusal();
+        notes.push(`Function hooks (IPCDUMP_HOOKS=function): ${why ? `not here: ${why}` : 'usable here; unrelated syscalls then cost nothing, but a read already waiting when tracing starts ends unseen'}`);
+      }
+      notes.push(`Backup ${d.kind === 'function' ? 'function' : 'syscall'} hooks: ${d.backups.on ? 'yes' : 'no'}; ${d.backups.why}`);
+      return notes;
     },
   };
 }

@@ -64,14 +64,35 @@ export function recvmmsgHook(): HookChoice {
   return recvChoice;
 }
 
-/** The kernel functions the function hooks attach to (bpf/include/function_hooks.h). */
+/** The kernel functions the function hooks' sections name (bpf/include/function_hooks.h). */
 const SYS_PREFIX = process.arch === 'arm64' ? '__arm64_sys_' : '__x64_sys_';
 export const FUNCTION_HOOK_TARGETS: readonly string[] = [
   'pipe_write', 'pipe_read', 'tty_write', 'tty_read',
   'unix_stream_sendmsg', 'unix_dgram_sendmsg', 'unix_stream_recvmsg', 'unix_dgram_recvmsg',
+  'unix_seqpacket_sendmsg', 'unix_seqpacket_recvmsg',
   'inet_sendmsg', 'inet6_sendmsg', 'inet_recvmsg', 'inet6_recvmsg',
   ...['splice', 'tee', 'vmsplice', 'sendfile64', 'sendmmsg', 'recvmmsg'].map((s) => SYS_PREFIX + s),
 ];
+
+/**
+ * Programs whose target is renamed on this kernel: from 6.15 anonymous pipes and FIFOs have
+ * file operations of their own (anon_pipe_read/write; fifo_pipe_read/write call them), so
+ * the pipe hooks move to anon_pipe_* and still see both.
+ */
+export function retargetedPrograms(): ReadonlyMap<string, string> {
+  const moved = new Map<string, string>();
+  if (dataHooks().kind === 'function' && kernelHasFunction('anon_pipe_write') && kernelHasFunction('anon_pipe_read')) {
+    for (const p of withBackups(['fn_pipe_write_in', 'fn_pipe_write_out'])) moved.set(p, 'anon_pipe_write');
+    for (const p of withBackups(['fn_pipe_read_out'])) moved.set(p, 'anon_pipe_read');
+  }
+  return moved;
+}
+
+/** The functions the function hooks attach to on this kernel. */
+function functionHookTargets(): string[] {
+  const anon = kernelHasFunction('anon_pipe_write') && kernelHasFunction('anon_pipe_read');
+  return FUNCTION_HOOK_TARGETS.map((f) => (anon && (f === 'pipe_write' || f === 'pipe_read') ? `anon_${f}` : f));
+}
 
 export interface DataHooksChoice {
   kind: 'function' | 'syscall';
@@ -84,29 +105,33 @@ export interface DataHooksChoice {
 let dataChoice: DataHooksChoice | undefined;
 
 /**
- * The hook set of the data-moving collectors on this kernel. IPCDUMP_HOOKS=syscall|function
- * overrides the choice (function: still refused where the object or the kernel cannot).
+ * The hook set of the data-moving collectors. Syscall hooks unless IPCDUMP_HOOKS=function asks
+ * for the function hooks and this kernel and object can run them. Not the default: an fexit
+ * hook does not see calls that were already running when it was attached, so a read or
+ * receive that was waiting when tracing started ends unseen (with syscall hooks it is
+ * reported), and its data is left queued.
  */
 export function dataHooks(): DataHooksChoice {
   if (dataChoice) return dataChoice;
-  const forced = process.env.IPCDUMP_HOOKS;
   const syscall = (why: string): DataHooksChoice => ({ kind: 'syscall', why, backups: backupHooksChoice() });
-  let why: string | undefined;
-  if (forced !== 'function') dataChoice = syscall('function hooks are opt-in until the kernel matrix has run them (IPCDUMP_HOOKS=function)');
-  else if (objectBuild() === 'legacy') why = 'the build for kernels before 5.17 has no function hooks (no bpf_task_pt_regs)';
-  else if ((why = fentryRefusal()) !== undefined) why = `fentry is refused (${/\(([^()]*\bE[A-Z]+)\)/.exec(why)?.[1] ?? why})`;
-  else {
-    const missing = FUNCTION_HOOK_TARGETS.filter((f) => !kernelHasFunction(f));
-    if (missing.length) why = `kernel functions not in its BTF: ${missing.join(', ')}`;
+  if (process.env.IPCDUMP_HOOKS !== 'function') {
+    dataChoice = syscall('the default (function hooks are opt-in: IPCDUMP_HOOKS=function)');
+  } else {
+    const why = functionHooksRefusal();
+    dataChoice = why
+      ? syscall(`IPCDUMP_HOOKS=function, but function hooks cannot run here: ${why}`)
+      : { kind: 'function', why: 'IPCDUMP_HOOKS=function: only the kernel functions that move IPC data run our programs', backups: functionBackupsChoice() };
   }
-  dataChoice ??= why
-    ? syscall(`function hooks unusable: ${why}`)
-    : {
-        kind: 'function',
-        why: forced === 'function' ? 'IPCDUMP_HOOKS=function' : 'fentry/fexit usable: only the kernel functions that move IPC data run our programs',
-        backups: functionBackupsChoice(),
-      };
   return dataChoice;
+}
+
+/** Why the function hooks cannot run on this kernel with this object (undefined: they can). */
+export function functionHooksRefusal(): string | undefined {
+  if (objectBuild() === 'legacy') return 'the build for kernels before 5.17 has none (no bpf_task_pt_regs)';
+  const refused = fentryRefusal();
+  if (refused !== undefined) return `fentry is refused (${/\(([^()]*\bE[A-Z]+)\)/.exec(refused)?.[1] ?? refused})`;
+  const missing = functionHookTargets().filter((f) => !kernelHasFunction(f));
+  return missing.length ? `kernel functions not in its BTF: ${missing.join(', ')}` : undefined;
 }
 
 /** Whether the hooks in use load their backup copies (the backup_hooks global). */
@@ -129,7 +154,7 @@ const FN_PROGS: Record<Exclude<IpcType, 'signal'>, readonly string[]> = {
   pty: ['fn_tty_write_in', 'fn_tty_write_out', 'fn_tty_read_out'],
   'unix-stream': ['fn_unix_stream_send_in', 'fn_unix_stream_send_out', 'fn_unix_stream_recv_out', ...FN_MMSG, ...FN_SPLICE],
   'unix-dgram': ['fn_unix_dgram_send_in', 'fn_unix_dgram_send_out', 'fn_unix_dgram_recv_out', ...FN_MMSG, ...FN_SPLICE],
-  'unix-seqpacket': ['fn_unix_dgram_send_in', 'fn_unix_dgram_send_out', 'fn_unix_dgram_recv_out', ...FN_MMSG, ...FN_SPLICE],
+  'unix-seqpacket': ['fn_unix_seqpacket_send_in', 'fn_unix_seqpacket_send_out', 'fn_unix_seqpacket_recv_out', ...FN_MMSG, ...FN_SPLICE],
   'loopback-tcp': ['fn_inet_send_in', 'fn_inet_send_out', 'fn_inet6_send_in', 'fn_inet6_send_out', 'fn_inet_recv_out', 'fn_inet6_recv_out', ...FN_MMSG, ...FN_SPLICE],
   'loopback-udp': ['fn_inet_send_in', 'fn_inet_send_out', 'fn_inet6_send_in', 'fn_inet6_send_out', 'fn_inet_recv_out', 'fn_inet6_recv_out', ...FN_MMSG, ...FN_SPLICE],
 };
@@ -169,7 +194,7 @@ export function dataHooksVia(type: Exclude<IpcType, 'signal'>): string {
   const fns = new Map<string, string[]>();
   for (const p of FN_PROGS[type]) {
     const m = /^fn_(sys_)?(\w+?)_(in|out)$/.exec(p)!;
-    const fn = m[1] ? SYS_PREFIX + m[2].replace('sendfile', 'sendfile64') : FN_NAMES[m[2]] ?? m[2];
+    const fn = retargetedPrograms().get(p) ?? (m[1] ? SYS_PREFIX + m[2].replace('sendfile', 'sendfile64') : FN_NAMES[m[2]] ?? m[2]);
     const kinds = fns.get(fn) ?? [];
     kinds.push(m[3] === 'in' ? 'fentry' : 'fexit');
     fns.set(fn, kinds);
@@ -180,6 +205,7 @@ export function dataHooksVia(type: Exclude<IpcType, 'signal'>): string {
 const FN_NAMES: Record<string, string> = {
   unix_stream_send: 'unix_stream_sendmsg', unix_dgram_send: 'unix_dgram_sendmsg',
   unix_stream_recv: 'unix_stream_recvmsg', unix_dgram_recv: 'unix_dgram_recvmsg',
+  unix_seqpacket_send: 'unix_seqpacket_sendmsg', unix_seqpacket_recv: 'unix_seqpacket_recvmsg',
   inet_send: 'inet_sendmsg', inet6_send: 'inet6_sendmsg', inet_recv: 'inet_recvmsg', inet6_recv: 'inet6_recvmsg',
 };
 

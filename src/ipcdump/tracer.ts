@@ -22,7 +22,7 @@ import { MonotonicToWall } from '../runtime/clock';
 import { BatchQueue } from '../runtime/batch-queue';
 import { LostCounters, drainAndClose } from '../runtime/lost-counters';
 import { IPC_TYPE } from './layout.generated';
-import { LIFECYCLE_PROGRAMS, hookBackups, programsFor } from './hooks';
+import { LIFECYCLE_PROGRAMS, hookBackups, programsFor, retargetedPrograms } from './hooks';
 
 export interface TraceOptions {
   /** IPC types to trace; default: every implemented type. */
@@ -154,6 +154,7 @@ export class IpcTrace implements AsyncIterable<OutputRecord> {
       const wanted = new Set<string>(LIFECYCLE_PROGRAMS);
       for (const t of types) for (const p of programsFor(t)) wanted.add(p);
       for (const p of obj.programNames()) obj.setAutoload(p, wanted.has(p));
+      for (const [p, fn] of retargetedPrograms()) if (wanted.has(p)) obj.setAttachTarget(p, fn);
       obj.load();
       const one = Buffer.from([1]);
       for (const pid of filters.pids.any) obj.mapUpdate('filter_any', u32(pid), one);
