@@ -16,8 +16,8 @@
 //     the intervalMs-0 test with the fence removed).
 //   * A uv_timer drains every intervalMs: the BPF side (bpf/include/ringbuf.h) only wakes us
 //     when pending data crosses a threshold, so a trickle of events is picked up by the timer.
-//     While ticks find nothing its period doubles, up to max(intervalMs, 100 ms); the first
-//     delivery brings it back (an idle tracer wakes ~10 times a second, not 100).
+//     While ticks find nothing its period doubles, up to 4 x intervalMs; the first delivery
+//     brings it back (an idle tracer wakes ~25 times a second, not 100).
 //   * A batch is capped at maxBatchBytes by returning a negative value from the sample
 //     callback (libbpf 1.1 has no ring_buffer__consume_n); the rest is drained from a 0 ms
 //     timer so the event loop gets a turn between big batches.
