@@ -54,7 +54,11 @@ for (const c of CASES) {
   }));
 }
 
-test('a TCP connection opened before ipcdump started is attributed', async () => {
+// With the opt-in function hooks (IPCDUMP_HOOKS=function) the server's receive, already
+// waiting when ipcdump attaches, returns past the fexit hook: a documented limit of that mode.
+const fexitMissesWaitingRecv = process.env.IPCDUMP_HOOKS === 'function' ? 'function hooks: a receive already waiting when tracing starts ends unseen' : false;
+
+test('a TCP connection opened before ipcdump started is attributed', { todo: fexitMissesWaitingRecv }, async () => {
   const py = `import socket, os, sys
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); srv.bind(("127.0.0.1", 14142)); srv.listen(1)
 c = socket.socket(); c.connect(("127.0.0.1", 14142)); conn, _ = srv.accept()
