@@ -16,15 +16,16 @@ function collectors(): DoctorCollector[] {
   const recv = recvmmsgHook();
   const recvNote = recv.missing ?? (recv.why ? `recvmmsg per message via ${recv.via} (${recv.why})` : undefined);
   // The syscall hooks see every syscall: say which ones they act on.
-  const sys = (type: Parameters<typeof dataHooksVia>[0], calls: string) => (dataHooks().kind === 'syscall' ? `${dataHooksVia(type)} (${calls})` : dataHooksVia(type));
+  const sys = (types: Parameters<typeof dataHooksVia>, calls: string) => (dataHooks().kind === 'syscall' ? `${dataHooksVia(...types)} (${calls})` : dataHooksVia(...types));
+  const union = (...types: Parameters<typeof dataHooksVia>) => [...new Set(types.flatMap((t) => programsFor(t)))];
   const notes = (...n: Array<string | undefined>) => n.filter(Boolean).join('; ') || undefined;
   return [
     { name: 'signal', hooks: 'tp_btf/signal_generate', progs: programsFor('signal') },
-    { name: 'pipe', hooks: sys('pipe', 'read/write/readv/writev/splice/tee/vmsplice/sendfile'), progs: programsFor('pipe'), configure: BYTES },
+    { name: 'pipe', hooks: sys(['pipe'], 'read/write/readv/writev/splice/tee/vmsplice/sendfile'), progs: programsFor('pipe'), configure: BYTES },
     {
       name: 'unix sockets',
-      hooks: `${sys('unix-dgram', 'send*/recv*/read/write')} + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
-      progs: programsFor('unix-dgram'),
+      hooks: `${sys(['unix-stream', 'unix-dgram', 'unix-seqpacket'], 'send*/recv*/read/write')} + tp_btf/skb_copy_datagram_iovec, recvmmsg: ${recv.via}`,
+      progs: union('unix-stream', 'unix-dgram', 'unix-seqpacket'),
       note: notes(recvNote),
       configure: (o) => {
         o.setGlobalBool('trace_unix', true);
@@ -34,8 +35,8 @@ function collectors(): DoctorCollector[] {
     },
     {
       name: 'loopback tcp/udp',
-      hooks: `${sys('loopback-udp', 'send*/recv*/read/write')}, recvmmsg: ${recv.via}`,
-      progs: programsFor('loopback-udp'),
+      hooks: `${sys(['loopback-tcp', 'loopback-udp'], 'send*/recv*/read/write')}, recvmmsg: ${recv.via}`,
+      progs: union('loopback-tcp', 'loopback-udp'),
       note: notes(recvNote),
       configure: (o) => {
         o.setGlobalBool('trace_loopback', true);
@@ -45,7 +46,7 @@ function collectors(): DoctorCollector[] {
     },
     {
       name: 'pty',
-      hooks: sys('pty', 'read/write on ptys'),
+      hooks: sys(['pty'], 'read/write on ptys'),
       progs: programsFor('pty'),
       configure: (o) => {
         o.setGlobalBool('trace_pty', true);

@@ -189,10 +189,10 @@ export function programsFor(type: IpcType): readonly string[] {
 }
 
 /** How each data-moving type is hooked, as a user reads it (--doctor). */
-export function dataHooksVia(type: Exclude<IpcType, 'signal'>): string {
+export function dataHooksVia(...types: Array<Exclude<IpcType, 'signal'>>): string {
   if (dataHooks().kind === 'syscall') return 'tp_btf/sys_enter + tp_btf/sys_exit';
   const fns = new Map<string, string[]>();
-  for (const p of FN_PROGS[type]) {
+  for (const p of new Set(types.flatMap((t) => FN_PROGS[t]))) {
     const m = /^fn_(sys_)?(\w+?)_(in|out)$/.exec(p)!;
     const fn = retargetedPrograms().get(p) ?? (m[1] ? SYS_PREFIX + m[2].replace('sendfile', 'sendfile64') : FN_NAMES[m[2]] ?? m[2]);
     const kinds = fns.get(fn) ?? [];
