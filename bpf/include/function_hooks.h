@@ -1,6 +1,8 @@
 /* Function hooks: fentry/fexit on the kernel functions that move IPC data, in place of the
  * raw sys_enter/sys_exit tracepoints, on kernels that allow fentry (stock kernels; ours
- * refuses it). User space chooses one set or the other at start-up (src/ipcdump/hooks.ts).
+ * refuses it). Opt-in (IPCDUMP_HOOKS=function; src/ipcdump/hooks.ts): an fexit hook does not
+ * see a call that was already running when it was attached, so a read or receive waiting
+ * when tracing starts would end unseen, where the syscall hooks report it.
  *
  * Why: sys_enter/sys_exit run for every syscall of every process; a write() to /dev/null or
  * a file pays for our fd lookup. These run only inside pipe_write(), unix_stream_sendmsg()
