@@ -98,8 +98,10 @@ test('comm filters: -S, -D and -P', async () => {
   // Copies of sleep with distinct names make distinct comms; SIGTERM kills them, and a
   // signal that kills is still queued first, so it is reported.
   for (const n of ['tgt-one', 'tgt-two']) fs.copyFileSync('/bin/sleep', path.join(dir, n));
-  const one = spawn(path.join(dir, 'tgt-one'), ['30'], { stdio: 'ignore' });
-  const two = spawn(path.join(dir, 'tgt-two'), ['30'], { stdio: 'ignore' });
+  // (They must outlive three tracer start-ups: 30 s was not enough in a QEMU guest. Killed
+  // below in any case.)
+  const one = spawn(path.join(dir, 'tgt-one'), ['3600'], { stdio: 'ignore' });
+  const two = spawn(path.join(dir, 'tgt-two'), ['3600'], { stdio: 'ignore' });
   await sleep(scaled(100)); // let them exec
   const byD = await startIpcdump(['-t', 'signal', '-f', 'json', '-D', 'tgt-one']);
   const byP = await startIpcdump(['-t', 'signal', '-f', 'json', '-P', 'tgt-two']);
