@@ -11,7 +11,7 @@
 #   VM_SUITES="dist/test/integration/ipftrace-cli.test.js ..."  limits the suites
 #   VM_TEST_ARGS="--test-name-pattern=TCP"  passed to node --test (no spaces inside)
 #   VMTEST_TIMEOUT=SECS  per kernel (default 4200)
-#   VM_SUITE_TIMEOUT=SECS  per suite inside the guest (default 1500)
+#   VM_SUITE_TIMEOUT=SECS  per suite inside the guest (default 1800)
 # Writes build/vm-results/<kernel release>/<suite>.tap and build/vm-results/results.md.
 # Exit status 0 only when every suite passed under every kernel.
 set -uo pipefail
