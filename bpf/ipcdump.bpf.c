@@ -204,6 +204,12 @@ static __always_inline void queue_write_enter(__u64 pid_tgid, __u32 nr, struct i
 #define SC_ARG5(regs) PT_REGS_PARM5_CORE_SYSCALL(regs)
 #define SC_ARG6(regs) PT_REGS_PARM6_CORE_SYSCALL(regs)
 #endif
+/* The syscall number (a BTF pointer: a direct load, no helper call). */
+#if defined(__TARGET_ARCH_arm64)
+#define SC_NR(regs) ((regs)->syscallno)
+#else
+#define SC_NR(regs) ((regs)->orig_ax)
+#endif
 
 /* Keep the record structs in the object's BTF for the layout generator. */
 struct rec_hdr *unused_rec_hdr __attribute__((unused));
@@ -1319,11 +1325,7 @@ int BPF_PROG(on_unix_stream_recvmsg, struct socket *sock, struct msghdr *msg, si
 static __always_inline int sys_exit_common(struct pt_regs *regs, long ret, struct msghdr *kmsg, int only)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-#if defined(__TARGET_ARCH_arm64)
-	long nr = regs->syscallno;
-#else
-	long nr = regs->orig_ax; /* a BTF pointer: a direct load, no helper call */
-#endif
+	long nr = SC_NR(regs);
 	int in_fd = -1;
 	__u8 buf_kind = BUF_NONE;
 	__u64 buf = 0, cnt = 0, flags = 0, raddr = 0, ctrl = 0, ctrllen = 0;

@@ -54,11 +54,7 @@ static __always_inline int fn_body(bool exit, bool by_syscall, long ret, struct 
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
-#if defined(__TARGET_ARCH_arm64)
-	long nr = regs->syscallno;
-#else
-	long nr = regs->orig_ax;
-#endif
+	long nr = SC_NR(regs);
 	if (!by_syscall && fn_by_syscall(nr))
 		return 0;
 	return exit ? sys_exit_common(regs, ret, kmsg, only) : sys_enter_only(regs, nr, only);
